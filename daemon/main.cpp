@@ -1,1 +1,132 @@
-int main() { return 0; }
+#include <getopt.h>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <string_view>
+
+#include "daemon/config.hpp"
+#include "daemon/daemon.hpp"
+
+namespace {
+
+constexpr const char* kDefaultConfigPath = "/etc/sluice/sluiced.yaml";
+
+std::optional<sluice::LogLevel> parse_log_level(std::string_view text) {
+    for (auto level : {sluice::LogLevel::kTrace, sluice::LogLevel::kDebug, sluice::LogLevel::kInfo,
+                       sluice::LogLevel::kWarn, sluice::LogLevel::kError}) {
+        if (sluice::to_string(level) == text) {
+            return level;
+        }
+    }
+    return std::nullopt;
+}
+
+void print_help() {
+    std::cout << R"(Usage: sluiced [OPTIONS]
+
+sluiced is an application firewall. The kernel hands it the first packet of every new
+connection through NFQUEUE; it finds which process, user and host the connection belongs to,
+decides with its rules (allow, deny, reject, or ask a prompt agent), and stores the decision
+in the connection's conntrack mark so the rest of the flow stays in the kernel.
+
+Options:
+  --config FILE      configuration file (default )"
+              << kDefaultConfigPath << R"(); when the default file
+                     does not exist the embedded defaults below are used
+  --foreground       stay in the foreground and log to stderr (also prints every decision)
+  --log-level LEVEL  trace, debug, info, warn or error; overrides log.level
+  --check-config     load the configuration and every rules file, print each problem as
+                     FILE:LINE:COL: error: MESSAGE, exit 0 when clean and 1 otherwise;
+                     nothing is changed
+  --help             show this help
+  --version          print the version
+
+Signals:
+  SIGHUP             reload the configuration and rules, re-check the firewall chains
+  SIGTERM, SIGINT    stop; with fail: open the chains are removed, with fail: closed the
+                     queue rule stays so new connections fail while sluiced is down
+  SIGUSR1            log one line of counters ("stats: ...")
+
+Exit status:
+  0 clean stop, 1 bad configuration, 2 could not bind the queue, the bus or the firewall
+
+Configuration keys (YAML; unknown keys are errors):
+)" << sluice::config_reference_text()
+              << R"(
+Files:
+  /etc/sluice/sluiced.yaml        configuration
+  /etc/sluice/rules.d/*.yaml      admin rules, read in name order (see sluice-rules(5))
+  /var/lib/sluice/rules.yaml      rules made by prompts and over D-Bus
+)";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    sluice::DaemonOptions options;
+    options.config_path = kDefaultConfigPath;
+    bool check_only = false;
+    enum : int { kConfig = 1, kForeground, kLogLevel, kCheckConfig, kHelp, kVersion };
+    const option long_options[] = {
+        {"config", required_argument, nullptr, kConfig},
+        {"foreground", no_argument, nullptr, kForeground},
+        {"log-level", required_argument, nullptr, kLogLevel},
+        {"check-config", no_argument, nullptr, kCheckConfig},
+        {"help", no_argument, nullptr, kHelp},
+        {"version", no_argument, nullptr, kVersion},
+        {nullptr, 0, nullptr, 0},
+    };
+    for (;;) {
+        const int choice = getopt_long(argc, argv, "", long_options, nullptr);
+        if (choice == -1) {
+            break;
+        }
+        switch (choice) {
+            case kConfig:
+                options.config_path = optarg;
+                options.config_path_given = true;
+                break;
+            case kForeground:
+                // Logging goes to stderr unless log.target says otherwise; nothing forks.
+                break;
+            case kLogLevel: {
+                auto level = parse_log_level(optarg);
+                if (!level) {
+                    std::fprintf(stderr,
+                                 "sluiced: --log-level must be trace, debug, info, warn or "
+                                 "error, not '%s'\n",
+                                 optarg);
+                    return sluice::kExitBadConfig;
+                }
+                options.log_level = level;
+                break;
+            }
+            case kCheckConfig:
+                check_only = true;
+                break;
+            case kHelp:
+                print_help();
+                return sluice::kExitClean;
+            case kVersion:
+                std::printf("sluiced %s\n", SLUICE_VERSION);
+                return sluice::kExitClean;
+            default:
+                std::fprintf(stderr, "Try 'sluiced --help' for more information.\n");
+                return sluice::kExitBadConfig;
+        }
+    }
+    if (optind < argc) {
+        std::fprintf(stderr, "sluiced: unexpected argument '%s'\n", argv[optind]);
+        return sluice::kExitBadConfig;
+    }
+    if (check_only) {
+        return sluice::check_configuration(options);
+    }
+    auto config = sluice::load_daemon_config(options);
+    if (!config) {
+        return sluice::kExitBadConfig;
+    }
+    return sluice::run_daemon(options, std::move(*config));
+}
