@@ -174,6 +174,9 @@ int Daemon::run() {
         }
         firewall_.emplace(std::move(*firewall));
         logger_->info("installed firewall chains with {}", to_string(*tool));
+        if (const auto& why = firewall_->ipv6_unavailable()) {
+            logger_->warn("IPv6 is not filtered: {}", why->message());
+        }
     }
 
     auto watched = loop_->watch(queue_->fd(), [this] { on_queue_readable(); });

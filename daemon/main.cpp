@@ -11,18 +11,6 @@
 
 namespace {
 
-constexpr const char* kDefaultConfigPath = "/etc/sluice/sluiced.yaml";
-
-std::optional<sluice::LogLevel> parse_log_level(std::string_view text) {
-    for (auto level : {sluice::LogLevel::kTrace, sluice::LogLevel::kDebug, sluice::LogLevel::kInfo,
-                       sluice::LogLevel::kWarn, sluice::LogLevel::kError}) {
-        if (sluice::to_string(level) == text) {
-            return level;
-        }
-    }
-    return std::nullopt;
-}
-
 void print_help() {
     std::cout << R"(Usage: sluiced [OPTIONS]
 
@@ -33,7 +21,7 @@ in the connection's conntrack mark so the rest of the flow stays in the kernel.
 
 Options:
   --config FILE      configuration file (default )"
-              << kDefaultConfigPath << R"(); when the default file
+              << sluice::kDefaultConfigPath << R"(); when the default file
                      does not exist the embedded defaults below are used
   --foreground       stay in the foreground and log to stderr (also prints every decision)
   --log-level LEVEL  trace, debug, info, warn or error; overrides log.level
@@ -66,7 +54,7 @@ Files:
 
 int main(int argc, char** argv) {
     sluice::DaemonOptions options;
-    options.config_path = kDefaultConfigPath;
+    options.config_path = sluice::kDefaultConfigPath;
     bool check_only = false;
     enum : int { kConfig = 1, kForeground, kLogLevel, kCheckConfig, kHelp, kVersion };
     const option long_options[] = {
@@ -92,7 +80,7 @@ int main(int argc, char** argv) {
                 // Logging goes to stderr unless log.target says otherwise; nothing forks.
                 break;
             case kLogLevel: {
-                auto level = parse_log_level(optarg);
+                auto level = sluice::parse_log_level(optarg);
                 if (!level) {
                     std::fprintf(stderr,
                                  "sluiced: --log-level must be trace, debug, info, warn or "
