@@ -1,0 +1,1 @@
+# Filled in by its module (see docs/ARCHITECTURE.md).
