@@ -32,6 +32,12 @@ struct Connection {
     std::string sha256;   // hex digest of exe's content
     std::string unit;     // systemd unit or cgroup v2 path
 
+    // More of "who", filled by process attribution; informational for logs and prompts.
+    std::vector<std::string> cmdline;        // argv of the process
+    std::vector<std::uint32_t> parent_pids;  // parent, grandparent, ... (nearest first)
+    std::string cgroup;                      // cgroup v2 path
+    std::string container;                   // "docker:0123456789ab", ...; empty on the host
+
     std::vector<std::string> host_names;  // learned from DNS answers, lower case, no trailing dot
 };
 

@@ -21,6 +21,8 @@ class Glob {
     [[nodiscard]] bool matches(std::string_view text) const;
     [[nodiscard]] const std::string& pattern() const { return pattern_; }
     [[nodiscard]] bool has_wildcards() const { return has_wildcards_; }
+    // The tokens follow from the pattern, so equal patterns are equal globs.
+    friend bool operator==(const Glob& a, const Glob& b) { return a.pattern_ == b.pattern_; }
 
   private:
     enum class TokenKind : std::uint8_t { kLiteral, kStar, kDoubleStar, kDirectories };

@@ -1,5 +1,7 @@
 #include "rules/rule.hpp"
 
+#include <tuple>
+
 namespace sluice {
 
 std::string_view to_string(RuleDirection direction) {
@@ -76,6 +78,18 @@ std::optional<TimePoint> Rule::expiry() const {
 bool Rule::expired_at(TimePoint now) const {
     const auto end = expiry();
     return end && *end <= now;
+}
+
+bool same_definition(const Rule& a, const Rule& b) {
+    auto fields = [](const Rule& rule) {
+        return std::tie(rule.id, rule.action, rule.direction, rule.process, rule.package,
+                        rule.sha256, rule.users, rule.groups, rule.unit, rule.hosts,
+                        rule.host_list_path, rule.ips, rule.ip_list_path, rule.ports,
+                        rule.local_ports, rule.protocols, rule.interface, rule.expires,
+                        rule.duration, rule.created, rule.scope, rule.pid, rule.priority, rule.log,
+                        rule.comment);
+    };
+    return fields(a) == fields(b);
 }
 
 }  // namespace sluice

@@ -90,4 +90,13 @@ struct Rule {
     }
 };
 
+// Whether two rules say the same thing: every field a rules file can state is equal (lists by
+// their path). Where a rule was written (`source`) and whether its id was generated do not
+// count, so a rule written out by to_yaml() and parsed back is the same rule.
+bool same_definition(const Rule& a, const Rule& b);
+
+// The rules of one file, shared read-only between the catalog or store that loaded them and
+// every RuleIndex built from them, so a rebuilt index does not copy unchanged rules.
+using SharedRules = std::shared_ptr<const std::vector<Rule>>;
+
 }  // namespace sluice

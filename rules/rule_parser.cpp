@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "rules/list_file_text.hpp"
 #include "rules/rule_fields.hpp"
@@ -117,25 +118,13 @@ std::string base_name(const std::string& path) {
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-std::optional<std::string> read_list_from_disk(const std::string& path, std::string& error) {
-    return read_text_file_bounded(path, kMaxListFileBytes, error);
-}
-
-template <typename List>
-struct LoadedList {
-    std::shared_ptr<const List> list;
-    std::string read_error;  // non-empty when the file could not be read
-    bool has_errors = false;
-};
-
 // Parses one rules file; one instance per parse_rules call.
 class RuleFileParser {
   public:
-    RuleFileParser(const std::string& file_name, Diagnostics& diagnostics,
-                   const ListFileReader& read_list)
+    RuleFileParser(const std::string& file_name, Diagnostics& diagnostics, ListCache& lists)
         : file_name_(file_name),
           diagnostics_(diagnostics),
-          read_list_(read_list),
+          lists_(lists),
           reader_(file_name, diagnostics) {
         for (const auto& info : rule_fields()) {
             field_names_.push_back(info.name);
@@ -166,19 +155,17 @@ class RuleFileParser {
     void parse_accounts(RuleField field, const YAML::Node& value, std::vector<NameOrId>& out);
     std::optional<TimePoint> timestamp_value(RuleField field, const YAML::Node& value);
 
-    template <typename List, typename Parse>
-    std::shared_ptr<const List> load_list(std::map<std::string, LoadedList<List>>& cache,
-                                          RuleField field, const std::string& path,
-                                          const YAML::Node& at, Parse parse_list);
+    template <typename List>
+    std::shared_ptr<const List> use_list(const ListCache::Entry<List>& entry, RuleField field,
+                                         const std::string& path, const YAML::Node& at);
 
     std::string file_name_;
     Diagnostics& diagnostics_;
-    const ListFileReader& read_list_;
+    ListCache& lists_;
     YamlReader reader_;
     std::vector<std::string_view> field_names_;
     std::map<std::string, int> explicit_ids_;  // id -> line of its first use
-    std::map<std::string, LoadedList<DomainList>> host_lists_;
-    std::map<std::string, LoadedList<IpList>> ip_lists_;
+    std::set<std::string> reported_lists_;     // lists whose line problems this file reported
 };
 
 std::vector<Rule> RuleFileParser::parse(std::string_view text) {
@@ -375,7 +362,7 @@ void RuleFileParser::parse_field(RuleField field, const YAML::Node& value, Rule&
             return;
         case RuleField::kHostList:
             if (const auto path = path_value(field, value)) {
-                rule.host_list = load_list(host_lists_, field, *path, value, parse_domain_list);
+                rule.host_list = use_list(lists_.host_list(*path), field, *path, value);
                 rule.host_list_path = *path;
             }
             return;
@@ -393,7 +380,7 @@ void RuleFileParser::parse_field(RuleField field, const YAML::Node& value, Rule&
             return;
         case RuleField::kIpList:
             if (const auto path = path_value(field, value)) {
-                rule.ip_list = load_list(ip_lists_, field, *path, value, parse_ip_list);
+                rule.ip_list = use_list(lists_.ip_list(*path), field, *path, value);
                 rule.ip_list_path = *path;
             }
             return;
@@ -594,46 +581,42 @@ std::optional<TimePoint> RuleFileParser::timestamp_value(RuleField field, const 
     return time;
 }
 
-template <typename List, typename Parse>
-std::shared_ptr<const List> RuleFileParser::load_list(
-    std::map<std::string, LoadedList<List>>& cache, RuleField field, const std::string& path,
-    const YAML::Node& at, Parse parse_list) {
-    auto loaded = cache.find(path);
-    if (loaded == cache.end()) {
-        LoadedList<List> entry;
-        std::string error;
-        const auto text = read_list_(path, error);
-        if (!text) {
-            entry.read_error = error.empty() ? "unknown error" : error;
-        } else {
-            const auto errors_before = diagnostics_.size();
-            entry.list = std::make_shared<const List>(parse_list(*text, path, diagnostics_));
-            entry.has_errors = diagnostics_.size() != errors_before;
-        }
-        loaded = cache.emplace(path, std::move(entry)).first;
-    }
-    if (!loaded->second.read_error.empty()) {
+template <typename List>
+std::shared_ptr<const List> RuleFileParser::use_list(const ListCache::Entry<List>& entry,
+                                                     RuleField field, const std::string& path,
+                                                     const YAML::Node& at) {
+    if (!entry.read_error.empty()) {
         reader_.error(at, "cannot read " + key_name(field) + " file " + quote(path) + ": " +
-                              loaded->second.read_error);
+                              entry.read_error);
         return nullptr;
     }
-    if (loaded->second.has_errors) {
+    // A list's own problems are reported once per rules file naming it, at the list's lines.
+    if (reported_lists_.insert(path).second) {
+        diagnostics_.insert(diagnostics_.end(), entry.diagnostics.begin(), entry.diagnostics.end());
+    }
+    if (!entry.diagnostics.empty()) {
         reader_.error(at, key_name(field) + " file " + quote(path) + " has errors");
         return nullptr;
     }
-    return loaded->second.list;
+    return entry.list;
 }
 
 }  // namespace
 
 std::vector<Rule> parse_rules(std::string_view yaml_text, const std::string& file_name,
                               Diagnostics& diagnostics) {
-    return parse_rules(yaml_text, file_name, diagnostics, read_list_from_disk);
+    return parse_rules(yaml_text, file_name, diagnostics, read_list_file);
 }
 
 std::vector<Rule> parse_rules(std::string_view yaml_text, const std::string& file_name,
                               Diagnostics& diagnostics, const ListFileReader& read_list) {
-    RuleFileParser parser(file_name, diagnostics, read_list);
+    ListCache lists(read_list);
+    return parse_rules(yaml_text, file_name, diagnostics, lists);
+}
+
+std::vector<Rule> parse_rules(std::string_view yaml_text, const std::string& file_name,
+                              Diagnostics& diagnostics, ListCache& lists) {
+    RuleFileParser parser(file_name, diagnostics, lists);
     return parser.parse(yaml_text);
 }
 

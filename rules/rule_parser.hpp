@@ -8,17 +8,13 @@
 #include <vector>
 
 #include "rules/diagnostic.hpp"
+#include "rules/list_cache.hpp"
 #include "rules/rule.hpp"
 
 namespace sluice {
 
 inline constexpr std::size_t kMaxRuleFileBytes = std::size_t{16} * 1024 * 1024;
 inline constexpr std::size_t kMaxRulesPerFile = 100'000;
-
-// Supplies the text of a host_list or ip_list file, or nullopt with `error` set to the reason.
-// Tests and the fuzzer substitute it; the default reads the file system with a size bound.
-using ListFileReader =
-    std::function<std::optional<std::string>(const std::string& path, std::string& error)>;
 
 // Parses a rules file ("rules:" and a list of rules, see docs/rules.md) and the host/ip list
 // files its rules name. Every problem is appended to `diagnostics` as FILE:LINE:COL (list
@@ -30,6 +26,10 @@ std::vector<Rule> parse_rules(std::string_view yaml_text, const std::string& fil
                               Diagnostics& diagnostics);
 std::vector<Rule> parse_rules(std::string_view yaml_text, const std::string& file_name,
                               Diagnostics& diagnostics, const ListFileReader& read_list);
+// Takes the list files from `lists`, which shares them with other files and later loads. The
+// caller brackets a whole load with lists.begin_load() and lists.end_load().
+std::vector<Rule> parse_rules(std::string_view yaml_text, const std::string& file_name,
+                              Diagnostics& diagnostics, ListCache& lists);
 
 // Reads `path` (at most kMaxRuleFileBytes) and parses it; an unreadable file is one
 // diagnostic at position 0:0.

@@ -1,12 +1,18 @@
-// Feeds arbitrary bytes to the rules file parser, then matches the surviving rules against a
-// fixed connection so the matcher runs on every shape of rule the parser accepts.
+// Feeds arbitrary bytes to the rules file parser, then checks what survives against the
+// properties the daemon relies on: every accepted rule writes out (to_yaml) and parses back
+// to the same rule, and the compiled RuleIndex decides exactly as ranking every rule would.
+// A violation aborts, which libFuzzer reports as a finding.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include "rules/rule_index.hpp"
+#include "rules/rule_matcher.hpp"
 #include "rules/rule_parser.hpp"
+#include "rules/rule_writer.hpp"
 
 namespace {
 
@@ -30,9 +36,45 @@ sluice::Connection probe_connection() {
     connection.pid = 4242;
     connection.exe = "/usr/lib/firefox/firefox";
     connection.package = "firefox-esr:amd64";
+    connection.sha256 = std::string(64, 'A');
     connection.unit = "app-firefox-1.scope";
     connection.host_names = {"www.example.com", "a.b.c.example.net"};
     return connection;
+}
+
+// The same connection seen over IPv6, and one that names nothing a seed rule has.
+sluice::Connection other_connection(int variant) {
+    auto connection = probe_connection();
+    if (variant == 1) {
+        connection.remote_address = sluice::IpAddress::parse("2001:db8::1").value();
+        connection.direction = sluice::Direction::kIn;
+        connection.protocol = sluice::Protocol::kUdp;
+    } else {
+        connection.exe = "/opt/x";
+        connection.host_names = {"example.org"};
+        connection.package.clear();
+        connection.remote_port = 0;
+    }
+    return connection;
+}
+
+[[noreturn]] void fail(const char* what) {
+    std::fprintf(stderr, "property violated: %s\n", what);
+    std::abort();
+}
+
+const sluice::Rule* scan(const std::vector<sluice::Rule>& rules, const sluice::Connection& c,
+                         sluice::TimePoint now) {
+    const sluice::Rule* best = nullptr;
+    sluice::MatchRank best_rank;
+    for (const auto& rule : rules) {
+        const auto rank = sluice::rank_match(rule, c, now);
+        if (rank && (best == nullptr || *rank > best_rank)) {
+            best = &rule;
+            best_rank = *rank;
+        }
+    }
+    return best;
 }
 
 }  // namespace
@@ -44,12 +86,35 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& diagnostic : diagnostics) {
         (void)diagnostic.to_string();
     }
-    const sluice::RuleIndex index(std::move(rules));
-    const auto connection = probe_connection();
+
+    // Written out and read back, the rules are the same rules.
+    sluice::Diagnostics reread_diagnostics;
+    const auto reread =
+        sluice::parse_rules(sluice::to_yaml(rules), "fuzz.yaml", reread_diagnostics, path_as_list);
+    if (!reread_diagnostics.empty() || reread.size() != rules.size()) {
+        fail("to_yaml output does not parse back cleanly");
+    }
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+        if (!sluice::same_definition(rules[i], reread[i])) {
+            fail("a rule read back from to_yaml differs");
+        }
+    }
+
+    const sluice::RuleIndex index(rules);
     const auto now = std::chrono::system_clock::time_point{} + std::chrono::hours(24 * 365 * 56);
-    (void)index.match(connection, now);
-    if (const auto explanation = index.explain(connection, now)) {
-        (void)explanation->to_string();
+    for (const auto& connection : {probe_connection(), other_connection(1), other_connection(2)}) {
+        const sluice::Rule* compiled = index.match(connection, now);
+        const sluice::Rule* expected = scan(rules, connection, now);
+        const bool same = compiled == nullptr
+                              ? expected == nullptr
+                              : expected != nullptr && compiled->id == expected->id &&
+                                    compiled->source == expected->source;
+        if (!same) {
+            fail("the compiled index and a scan of every rule disagree");
+        }
+        if (const auto explanation = index.explain(connection, now)) {
+            (void)explanation->to_string();
+        }
     }
     return 0;
 }

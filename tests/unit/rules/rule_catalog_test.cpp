@@ -125,5 +125,76 @@ TEST(RuleCatalog, FileBrokenByItsListKeepsItsLastGoodVersion) {
     EXPECT_TRUE(rules[0].host_list->match("ads.example"));
 }
 
+TEST(RuleCatalog, UnchangedFilesKeepTheirRulesWithoutBeingParsedAgain) {
+    TempDir tmp;
+    tmp.write("d/10-a.yaml", one_rule("a"));
+    tmp.write("d/20-b.yaml", one_rule("b"));
+    RuleCatalog catalog;
+    ASSERT_TRUE(catalog.load({tmp.path("d")}, "").empty());
+    const auto before = catalog.groups();
+    ASSERT_EQ(before.size(), 2u);
+
+    ASSERT_TRUE(catalog.load({tmp.path("d")}, "").empty());
+    EXPECT_EQ(catalog.groups(), before);
+
+    tmp.write("d/20-b.yaml", one_rule("b2"));
+    ASSERT_TRUE(catalog.load({tmp.path("d")}, "").empty());
+    const auto after = catalog.groups();
+    ASSERT_EQ(after.size(), 2u);
+    EXPECT_EQ(after[0], before[0]);
+    EXPECT_NE(after[1], before[1]);
+    EXPECT_EQ(ids(catalog), (std::vector<std::string>{"a", "b2"}));
+}
+
+TEST(RuleCatalog, ChangedListReloadsTheFilesNamingIt) {
+    TempDir tmp;
+    const auto list = tmp.write("lists/ads.txt", "ads.example\n");
+    tmp.write("d/10-ads.yaml",
+              "rules:\n  - id: ads\n    action: deny\n    host_list: " + list + "\n");
+    tmp.write("d/20-other.yaml", one_rule("other"));
+    RuleCatalog catalog;
+    ASSERT_TRUE(catalog.load({tmp.path("d")}, "").empty());
+    const auto before = catalog.groups();
+
+    tmp.write("lists/ads.txt", "tracker.example\n");
+    ASSERT_TRUE(catalog.load({tmp.path("d")}, "").empty());
+    const auto after = catalog.groups();
+    EXPECT_NE(after[0], before[0]);
+    EXPECT_EQ(after[1], before[1]);
+    EXPECT_FALSE((*after[0])[0].host_list->match("ads.example"));
+    EXPECT_TRUE((*after[0])[0].host_list->match("tracker.example"));
+}
+
+TEST(RuleCatalog, FilesNamingOneListShareOneCopy) {
+    TempDir tmp;
+    const auto list = tmp.write("lists/ads.txt", "ads.example\n");
+    for (const auto* name : {"d/10-a.yaml", "d/20-b.yaml"}) {
+        tmp.write(name, "rules:\n  - action: deny\n    host_list: " + list + "\n");
+    }
+    RuleCatalog catalog;
+    ASSERT_TRUE(catalog.load({tmp.path("d")}, "").empty());
+    const auto rules = catalog.rules();
+    ASSERT_EQ(rules.size(), 2u);
+    EXPECT_EQ(rules[0].host_list, rules[1].host_list);
+    const auto shared = rules[0].host_list;
+
+    // An unchanged list is not parsed again when a file naming it changes.
+    tmp.write("d/20-b.yaml", "rules:\n  - action: reject\n    host_list: " + list + "\n");
+    ASSERT_TRUE(catalog.load({tmp.path("d")}, "").empty());
+    EXPECT_EQ(catalog.rules()[1].host_list, shared);
+}
+
+TEST(RuleCatalog, RestoringTheLastGoodBytesOfABrokenFileLoadsCleanly) {
+    TempDir tmp;
+    const auto a = tmp.write("d/10-a.yaml", one_rule("a"));
+    RuleCatalog catalog;
+    ASSERT_TRUE(catalog.load({tmp.path("d")}, "").empty());
+    tmp.write("d/10-a.yaml", "rules: [");
+    EXPECT_EQ(catalog.load({tmp.path("d")}, "").size(), 1u);
+    tmp.write("d/10-a.yaml", one_rule("a"));
+    EXPECT_EQ(testing::to_strings(catalog.load({tmp.path("d")}, "")), Errors{});
+    EXPECT_EQ(ids(catalog), std::vector<std::string>{"a"});
+}
+
 }  // namespace
 }  // namespace sluice

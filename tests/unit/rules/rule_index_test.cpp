@@ -9,34 +9,11 @@ namespace sluice {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::curl_connection;
 using testing::fake_lists;
 using testing::parse_clean;
 
 const TimePoint kNow = parse_timestamp("2026-06-01T12:00:00Z").value();
-
-// A connection that every criterion in these tests can name: curl run by alice, fetching
-// https://www.example.com from 192.0.2.10.
-Connection curl_connection() {
-    Connection connection;
-    connection.direction = Direction::kOut;
-    connection.protocol = Protocol::kTcp;
-    connection.local_address = IpAddress::parse("198.51.100.2").value();
-    connection.remote_address = IpAddress::parse("192.0.2.10").value();
-    connection.local_port = 50000;
-    connection.remote_port = 443;
-    connection.interface = "eth0";
-    connection.uid = 1000;
-    connection.gid = 100;
-    connection.user_name = "alice";
-    connection.group_name = "users";
-    connection.pid = 4242;
-    connection.exe = "/usr/bin/curl";
-    connection.package = "curl:amd64";
-    connection.sha256 = std::string(64, 'a');
-    connection.unit = "user@1000.service";
-    connection.host_names = {"www.example.com"};
-    return connection;
-}
 
 RuleIndex index_of(std::string_view yaml, const ListFileReader& lists = fake_lists({})) {
     return RuleIndex(parse_clean(yaml, lists));
@@ -47,99 +24,7 @@ std::string winner(const RuleIndex& index, const Connection& connection, TimePoi
     return rule == nullptr ? "none" : rule->id;
 }
 
-// One row of the precedence table of docs/rules.md (also written out in match_rank.hpp):
-// rules `first` and `second` both match curl_connection(); `expected` must win whichever of
-// them is loaded first, except for true ties, where the rule loaded first wins.
-struct PrecedenceCase {
-    const char* step;
-    const char* first;   // flow mapping of rule "a"
-    const char* second;  // flow mapping of rule "b"
-    const char* expected;
-};
-
-// Failures name the table row instead of dumping its bytes.
-void PrintTo(const PrecedenceCase& row, std::ostream* out) {
-    *out << "\"" << row.step << "\"";
-}
-
-class Precedence : public ::testing::TestWithParam<PrecedenceCase> {};
-
-TEST_P(Precedence, WinnerDoesNotDependOnLoadOrderUnlessTied) {
-    const auto& row = GetParam();
-    const std::string rule_a = std::string("  - {id: a, ") + row.first + "}\n";
-    const std::string rule_b = std::string("  - {id: b, ") + row.second + "}\n";
-    const auto forward = index_of("rules:\n" + rule_a + rule_b);
-    const auto backward = index_of("rules:\n" + rule_b + rule_a);
-    const std::string expected = row.expected;
-    if (expected == "first loaded") {
-        EXPECT_EQ(winner(forward, curl_connection()), "a") << row.step;
-        EXPECT_EQ(winner(backward, curl_connection()), "b") << row.step;
-    } else {
-        EXPECT_EQ(winner(forward, curl_connection()), expected) << row.step;
-        EXPECT_EQ(winner(backward, curl_connection()), expected) << row.step;
-    }
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    RulesMd, Precedence,
-    ::testing::Values(
-        // 1. priority first, even over a more specific rule with a stronger action
-        PrecedenceCase{"priority beats specificity", "action: prompt, priority: 1",
-                       "action: deny, process: /usr/bin/curl, host: www.example.com", "a"},
-        PrecedenceCase{"negative priority loses to default", "action: deny, priority: -1",
-                       "action: prompt", "b"},
-        // 2a. naming the program
-        PrecedenceCase{"process beats exact host", "action: allow, process: /usr/bin/*",
-                       "action: deny, host: www.example.com", "a"},
-        PrecedenceCase{"package counts as program", "action: allow, package: curl",
-                       "action: deny, host: www.example.com, ip: 192.0.2.10", "a"},
-        PrecedenceCase{"sha256 counts as program",
-                       "action: allow, sha256: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                       "aaaaaaaaaaaa",
-                       "action: deny, port: 443, user: alice", "a"},
-        PrecedenceCase{"two program fields do not beat one",
-                       "action: allow, process: /usr/bin/curl, package: curl",
-                       "action: deny, process: /usr/bin/curl", "b"},
-        // 2b. host
-        PrecedenceCase{"exact host beats suffix", "action: allow, host: www.example.com",
-                       "action: deny, host: '*.example.com'", "a"},
-        PrecedenceCase{"longer suffix beats shorter", "action: allow, host: '*.example.com'",
-                       "action: deny, host: '*.com'", "a"},
-        PrecedenceCase{"host beats ip", "action: allow, host: '*.com'",
-                       "action: deny, ip: 192.0.2.10", "a"},
-        // 2c. ip
-        PrecedenceCase{"longer prefix beats shorter", "action: allow, ip: 192.0.2.0/24",
-                       "action: deny, ip: 192.0.0.0/16", "a"},
-        PrecedenceCase{"any ip beats no ip", "action: allow, ip: 0.0.0.0/0",
-                       "action: deny, port: 443", "a"},
-        PrecedenceCase{"ip beats port and user", "action: allow, ip: 192.0.2.0/24",
-                       "action: deny, port: 443, user: alice", "a"},
-        // 2d. port
-        PrecedenceCase{"port beats user", "action: allow, port: 443", "action: deny, user: alice",
-                       "a"},
-        PrecedenceCase{"local port counts as port", "action: allow, local_port: 50000",
-                       "action: deny, user: alice", "a"},
-        PrecedenceCase{"narrower port range is not more specific", "action: allow, port: 443",
-                       "action: deny, port: '1-65535'", "b"},
-        // 2e. user, then group
-        PrecedenceCase{"user beats no user", "action: allow, user: 1000", "action: deny", "a"},
-        PrecedenceCase{"user beats group", "action: allow, user: alice",
-                       "action: deny, group: users", "a"},
-        PrecedenceCase{"group beats neither", "action: allow, group: 100", "action: deny", "a"},
-        // unranked fields add no specificity
-        PrecedenceCase{"protocol, interface, unit, direction do not rank",
-                       "action: allow, protocol: tcp, interface: eth0, unit: 'user@*', "
-                       "direction: any",
-                       "action: deny", "b"},
-        // 3. action at equal rank
-        PrecedenceCase{"deny beats allow", "action: allow, host: www.example.com",
-                       "action: deny, host: www.example.com", "b"},
-        PrecedenceCase{"reject beats allow", "action: allow", "action: reject", "b"},
-        PrecedenceCase{"allow beats prompt", "action: prompt", "action: allow", "b"},
-        PrecedenceCase{"deny and reject tie", "action: deny", "action: reject", "first loaded"},
-        // ties beyond that
-        PrecedenceCase{"identical rank ties to load order", "action: allow, port: 443",
-                       "action: allow, port: 80-443", "first loaded"}));
+// The precedence table of docs/rules.md is checked row by row in rules_doc_test.cpp.
 
 TEST(RuleIndex, NoMatchingRuleReturnsNull) {
     const auto index = index_of("rules:\n  - {action: allow, port: 22}\n");

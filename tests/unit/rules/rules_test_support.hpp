@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/connection.hpp"
 #include "rules/diagnostic.hpp"
 #include "rules/rule.hpp"
 #include "rules/rule_parser.hpp"
@@ -57,6 +58,30 @@ inline std::vector<Rule> parse_clean(std::string_view yaml,
     auto result = parse(yaml, lists);
     EXPECT_EQ(result.errors, std::vector<std::string>{}) << yaml;
     return std::move(result.rules);
+}
+
+// The connection of docs/rules.md's precedence examples, which every criterion can name: curl
+// run by alice, fetching https://www.example.com from 192.0.2.10.
+inline Connection curl_connection() {
+    Connection connection;
+    connection.direction = Direction::kOut;
+    connection.protocol = Protocol::kTcp;
+    connection.local_address = IpAddress::parse("198.51.100.2").value();
+    connection.remote_address = IpAddress::parse("192.0.2.10").value();
+    connection.local_port = 50000;
+    connection.remote_port = 443;
+    connection.interface = "eth0";
+    connection.uid = 1000;
+    connection.gid = 100;
+    connection.user_name = "alice";
+    connection.group_name = "users";
+    connection.pid = 4242;
+    connection.exe = "/usr/bin/curl";
+    connection.package = "curl:amd64";
+    connection.sha256 = std::string(64, 'a');
+    connection.unit = "user@1000.service";
+    connection.host_names = {"www.example.com"};
+    return connection;
 }
 
 // A fresh directory under $TMPDIR, removed with everything in it when the test ends, even
