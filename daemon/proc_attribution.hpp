@@ -2,34 +2,41 @@
 
 #include <spdlog/logger.h>
 
-#include <chrono>
 #include <memory>
+#include <string>
 
-#include "daemon/attribution/socket_lookup.hpp"
-#include "daemon/attribution/user_names.hpp"
+#include "daemon/attribution/process_attributor.hpp"
 #include "daemon/attribution_source.hpp"
 #include "daemon/base/result.hpp"
 
 namespace sluice {
 
-// First cut of "who": sock_diag exact lookup of the tuple (socket inode and owner uid), then a
-// /proc scan bounded by kScanBudget for the process holding that inode, then its exe. Falls
-// back to the socket uid NFQUEUE attached to the packet. The scan runs on the queue thread
-// within its budget; the attribution issue replaces it with an event-fed process table.
+// The AttributionSource the pipeline calls: ProcessAttributor (sock_diag, event-fed process
+// table, inode cache, exe identity) plus the logging the library leaves to its caller. Owned
+// by the event loop thread; the daemon watches event_fds() and calls on_events_readable().
 class ProcAttribution final : public AttributionSource {
   public:
-    static constexpr std::chrono::microseconds kScanBudget{5000};
-
-    static Result<std::unique_ptr<ProcAttribution>> create(std::shared_ptr<spdlog::logger> logger);
+    static Result<std::unique_ptr<ProcAttribution>> create(
+        std::shared_ptr<spdlog::logger> logger,
+        ProcessAttributor::Options options = ProcessAttributor::Options{});
 
     void attribute(const QueuedPacket& packet, Connection& connection) noexcept override;
 
-  private:
-    ProcAttribution(SocketLookup sockets, std::shared_ptr<spdlog::logger> logger)
-        : sockets_(std::move(sockets)), logger_(std::move(logger)) {}
+    // Process event fds (proc connector, exec watch) for the event loop; on_events_readable()
+    // when any is readable.
+    [[nodiscard]] std::vector<int> event_fds() const { return attributor_->event_fds(); }
+    void on_events_readable() noexcept;
 
-    SocketLookup sockets_;
-    UserNames user_names_;
+    [[nodiscard]] const ProcessAttributor& attributor() const { return *attributor_; }
+    // "processes=N process_events=N ..." for the daemon's stats line.
+    [[nodiscard]] std::string stats_text() const;
+
+  private:
+    ProcAttribution(std::unique_ptr<ProcessAttributor> attributor,
+                    std::shared_ptr<spdlog::logger> logger)
+        : attributor_(std::move(attributor)), logger_(std::move(logger)) {}
+
+    std::unique_ptr<ProcessAttributor> attributor_;
     std::shared_ptr<spdlog::logger> logger_;
 };
 

@@ -2,25 +2,21 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <memory>
 #include <string_view>
-
-#include "daemon/base/fd.hpp"
 
 namespace sluice {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// Reading the clock per entry would cost about as much as the work; every this many is enough.
-constexpr int kEntriesPerDeadlineCheck = 64;
+constexpr std::size_t kMaxStatBytes = 4096;
 constexpr std::size_t kMaxStatusBytes = std::size_t{64} * 1024;
+constexpr std::size_t kMaxCgroupBytes = std::size_t{16} * 1024;
 constexpr std::size_t kMaxExeBytes = 4096;  // PATH_MAX: d_path never returns more
 constexpr std::string_view kDeletedSuffix = " (deleted)";
 
@@ -29,19 +25,6 @@ struct DirCloser {
 };
 using Directory = std::unique_ptr<DIR, DirCloser>;
 
-Directory open_directory(int parent, const char* path) {
-    Fd fd(::openat(parent, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) {
-        return nullptr;
-    }
-    Directory directory(::fdopendir(fd.get()));
-    if (directory) {
-        // fdopendir took ownership of the descriptor.
-        static_cast<void>(fd.release());
-    }
-    return directory;
-}
-
 std::optional<std::uint32_t> parse_u32(std::string_view text) {
     std::uint32_t value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -49,44 +32,6 @@ std::optional<std::uint32_t> parse_u32(std::string_view text) {
         return std::nullopt;
     }
     return value;
-}
-
-std::vector<std::uint32_t> list_pids(DIR* proc) {
-    std::vector<std::uint32_t> pids;
-    while (const dirent* entry = ::readdir(proc)) {
-        if (auto pid = parse_u32(entry->d_name)) {
-            pids.push_back(*pid);
-        }
-    }
-    return pids;
-}
-
-enum class Scan { kFound, kNotFound, kOutOfTime };
-
-Scan process_holds(int proc_fd, std::uint32_t pid, std::string_view target,
-                   Clock::time_point deadline) {
-    const std::string fd_path = std::to_string(pid) + "/fd";
-    const Directory fds = open_directory(proc_fd, fd_path.c_str());
-    if (!fds) {
-        return Scan::kNotFound;  // gone, a zombie, or not ours to read
-    }
-    // Longer than any "socket:[N]", so a longer link is cut short and never compares equal.
-    char link[32];
-    static_assert(sizeof(link) > sizeof("socket:[18446744073709551615]"));
-    int until_check = kEntriesPerDeadlineCheck;
-    while (const dirent* entry = ::readdir(fds.get())) {
-        if (--until_check == 0) {
-            if (Clock::now() >= deadline) {
-                return Scan::kOutOfTime;
-            }
-            until_check = kEntriesPerDeadlineCheck;
-        }
-        const ssize_t length = ::readlinkat(::dirfd(fds.get()), entry->d_name, link, sizeof(link));
-        if (length > 0 && std::string_view(link, static_cast<std::size_t>(length)) == target) {
-            return Scan::kFound;
-        }
-    }
-    return Scan::kNotFound;
 }
 
 std::optional<std::string> read_file(int directory, const char* name, std::size_t max_bytes) {
@@ -143,9 +88,9 @@ std::optional<std::uint32_t> effective_id(std::string_view status, std::string_v
     return std::nullopt;
 }
 
-std::string read_exe(int pid_directory) {
+std::string read_exe(int process_directory) {
     std::string exe(kMaxExeBytes, '\0');
-    const ssize_t length = ::readlinkat(pid_directory, "exe", exe.data(), exe.size());
+    const ssize_t length = ::readlinkat(process_directory, "exe", exe.data(), exe.size());
     if (length <= 0) {
         return {};
     }
@@ -169,69 +114,24 @@ std::vector<std::string> split_cmdline(std::string_view raw) {
 
 }  // namespace
 
-std::optional<std::uint32_t> find_pid_by_socket_inode(std::uint64_t inode,
-                                                      std::optional<std::uint32_t> uid_hint,
-                                                      std::chrono::microseconds budget,
-                                                      const std::string& proc_root) {
-    const Clock::time_point deadline = Clock::now() + budget;
-    const Directory proc = open_directory(AT_FDCWD, proc_root.c_str());
-    if (!proc) {
-        return std::nullopt;
+Fd open_process_directory(int proc_root, std::uint32_t pid) {
+    if (pid == 0) {
+        return Fd();
     }
-    std::vector<std::uint32_t> pids = list_pids(proc.get());
-    const int proc_fd = ::dirfd(proc.get());
-    if (uid_hint) {
-        // The socket's uid names its likely owner; scanning those first usually ends the walk
-        // after a handful of processes instead of all of them.
-        std::vector<std::uint32_t> others;
-        std::size_t hinted = 0;
-        int until_check = kEntriesPerDeadlineCheck;
-        for (const std::uint32_t pid : pids) {
-            if (--until_check == 0) {
-                if (Clock::now() >= deadline) {
-                    return std::nullopt;
-                }
-                until_check = kEntriesPerDeadlineCheck;
-            }
-            struct stat status {};
-            if (::fstatat(proc_fd, std::to_string(pid).c_str(), &status, 0) == 0 &&
-                status.st_uid == *uid_hint) {
-                pids[hinted++] = pid;  // only overwrites entries already visited
-            } else {
-                others.push_back(pid);
-            }
-        }
-        std::copy(others.begin(), others.end(), pids.begin() + static_cast<std::ptrdiff_t>(hinted));
-    }
-    const std::string target = "socket:[" + std::to_string(inode) + "]";
-    for (const std::uint32_t pid : pids) {
-        if (Clock::now() >= deadline) {
-            return std::nullopt;
-        }
-        switch (process_holds(proc_fd, pid, target, deadline)) {
-            case Scan::kFound:
-                return pid;
-            case Scan::kOutOfTime:
-                return std::nullopt;
-            case Scan::kNotFound:
-                break;
-        }
-    }
-    return std::nullopt;
+    char name[16];
+    const auto [end, error] = std::to_chars(name, name + sizeof(name) - 1, pid);
+    *end = '\0';
+    return Fd(::openat(proc_root, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 }
 
-std::optional<ProcessInfo> read_process(std::uint32_t pid, const std::string& proc_root) {
-    const Fd proc(::open(proc_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!proc || pid == 0) {
-        return std::nullopt;
-    }
-    const Fd pid_directory(
-        ::openat(proc.get(), std::to_string(pid).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!pid_directory) {
-        return std::nullopt;
-    }
-    const auto status = read_file(pid_directory.get(), "status", kMaxStatusBytes);
-    if (!status) {
+std::optional<ProcessInfo> read_process(int process_directory, std::uint32_t pid) {
+    // The exe link first: it vanishes as soon as an exiting process drops its memory map, well
+    // before stat and status do.
+    std::string exe = read_exe(process_directory);
+    const auto stat_text = read_file(process_directory, "stat", kMaxStatBytes);
+    const auto stat = stat_text ? parse_process_stat(*stat_text) : std::nullopt;
+    const auto status = read_file(process_directory, "status", kMaxStatusBytes);
+    if (!stat || !status) {
         return std::nullopt;
     }
     const auto uid = effective_id(*status, "Uid:");
@@ -241,13 +141,58 @@ std::optional<ProcessInfo> read_process(std::uint32_t pid, const std::string& pr
     }
     ProcessInfo info;
     info.pid = pid;
+    info.ppid = stat->ppid;
+    info.start_time = stat->start_time;
     info.uid = *uid;
     info.gid = *gid;
-    info.exe = read_exe(pid_directory.get());
-    if (const auto cmdline = read_file(pid_directory.get(), "cmdline", kMaxCmdlineBytes)) {
+    info.exe = std::move(exe);
+    if (const auto cmdline = read_file(process_directory, "cmdline", kMaxCmdlineBytes)) {
         info.cmdline = split_cmdline(*cmdline);
     }
+    if (const auto cgroup = read_file(process_directory, "cgroup", kMaxCgroupBytes)) {
+        info.cgroup = parse_cgroup_membership(*cgroup);
+    }
     return info;
+}
+
+std::optional<ProcessInfo> read_process(std::uint32_t pid, const std::string& proc_root) {
+    const Fd proc(::open(proc_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!proc) {
+        return std::nullopt;
+    }
+    const Fd directory = open_process_directory(proc.get(), pid);
+    if (!directory) {
+        return std::nullopt;
+    }
+    return read_process(directory.get(), pid);
+}
+
+std::optional<ProcessStat> read_process_stat(int proc_root, std::uint32_t pid) {
+    const Fd directory = open_process_directory(proc_root, pid);
+    if (!directory) {
+        return std::nullopt;
+    }
+    const auto text = read_file(directory.get(), "stat", kMaxStatBytes);
+    return text ? parse_process_stat(*text) : std::nullopt;
+}
+
+std::vector<std::uint32_t> list_process_ids(int proc_root) {
+    std::vector<std::uint32_t> pids;
+    Fd fd(::openat(proc_root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) {
+        return pids;
+    }
+    const Directory directory(::fdopendir(fd.get()));
+    if (!directory) {
+        return pids;
+    }
+    static_cast<void>(fd.release());  // fdopendir owns it now
+    while (const dirent* entry = ::readdir(directory.get())) {
+        if (auto pid = parse_u32(entry->d_name)) {
+            pids.push_back(*pid);
+        }
+    }
+    return pids;
 }
 
 }  // namespace sluice

@@ -1,42 +1,51 @@
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "daemon/attribution/cgroup_membership.hpp"
+#include "daemon/attribution/process_stat.hpp"
+#include "daemon/base/fd.hpp"
+
 namespace sluice {
 
-// First cut of socket -> process attribution by walking /proc. Blocking file system work:
-// never call it on the queue thread. A later change replaces the scan with a process table fed
-// by proc connector events.
+// Reading one process from /proc (or a fake tree shaped like it, for tests). Blocking file
+// system work of a few microseconds per process; callers bound how many they read.
 
 struct ProcessInfo {
     std::uint32_t pid = 0;
-    std::string exe;                   // readlink /proc/PID/exe without " (deleted)"; empty
-                                       // for kernel threads or when we may not read it
+    std::uint32_t ppid = 0;
+    std::uint64_t start_time = 0;      // /proc/PID/stat field 22; with pid, names the process
+    std::string exe;                   // readlink PID/exe without " (deleted)"; empty for
+                                       // kernel threads or when we may not read it
     std::vector<std::string> cmdline;  // argv as the process left it, at most kMaxCmdlineBytes
     std::uint32_t uid = 0;             // effective ids, the ones sk_uid and file access use
     std::uint32_t gid = 0;
+    CgroupMembership cgroup;
 };
 
 inline constexpr const char* kDefaultProcRoot = "/proc";
 inline constexpr std::size_t kMaxCmdlineBytes = std::size_t{64} * 1024;
 
-// Finds a process holding socket `inode` by scanning PROC/<pid>/fd (readlink "socket:[N]").
-// Scans processes owned by `uid_hint` first (stat PROC/<pid>), then the rest, and gives up
-// with nullopt once `budget` has elapsed. Processes whose fds we may not read are skipped.
-// A socket shared by several processes (fork) yields whichever is met first.
-std::optional<std::uint32_t> find_pid_by_socket_inode(
-    std::uint64_t inode, std::optional<std::uint32_t> uid_hint, std::chrono::microseconds budget,
-    const std::string& proc_root = kDefaultProcRoot);
+// Opens PROC/PID as a directory; an invalid Fd when the process is gone or pid is 0.
+Fd open_process_directory(int proc_root, std::uint32_t pid);
 
-// Reads one process; nullopt when it is gone or its status is unreadable. All files are read
-// relative to one open PROC/PID directory, so a pid reused mid-read fails instead of mixing
-// two processes.
+// Reads the process whose open PROC/PID directory is `process_directory`. nullopt when it is
+// gone or its stat/status are unreadable. Every file is read through that one directory, so a
+// pid reused mid-read fails instead of mixing two processes.
+std::optional<ProcessInfo> read_process(int process_directory, std::uint32_t pid);
+
+// Convenience for one-off reads: opens `proc_root` and PID itself.
 std::optional<ProcessInfo> read_process(std::uint32_t pid,
                                         const std::string& proc_root = kDefaultProcRoot);
+
+// Just PID/stat (parent, state, start time), cheaper than a full read; nullopt when gone.
+std::optional<ProcessStat> read_process_stat(int proc_root, std::uint32_t pid);
+
+// The numeric entries of `proc_root`: every process (thread group) visible to us.
+std::vector<std::uint32_t> list_process_ids(int proc_root);
 
 }  // namespace sluice
