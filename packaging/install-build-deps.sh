@@ -17,5 +17,6 @@ apt-get install -y -qq --no-install-recommends \
     iptables nftables iproute2 conntrack procps util-linux \
     curl netcat-openbsd dnsmasq iperf3 tmux \
     dbus python3 python3-pytest python3-dbus python3-gi \
+    debhelper dpkg-dev fakeroot lintian systemd man-db groff-base adduser \
     >/dev/null
 echo "install-build-deps.sh: build, test and bench dependencies are installed"
