@@ -1,22 +1,31 @@
 #include "daemon/daemon.hpp"
 
 #include <linux/netfilter.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
+#include "daemon/attribution/dns_attribution.hpp"
 #include "daemon/base/fd.hpp"
+#include "daemon/bus_stack.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/decision_log.hpp"
 #include "daemon/event_loop.hpp"
+#include "daemon/interval_timer.hpp"
+#include "daemon/live_flow_dict.hpp"
 #include "daemon/logging.hpp"
+#include "daemon/netfilter/conntrack_monitor.hpp"
 #include "daemon/netfilter/firewall_setup.hpp"
 #include "daemon/netfilter/nfqueue_socket.hpp"
 #include "daemon/proc_attribution.hpp"
+#include "daemon/rule_service.hpp"
+#include "daemon/rule_watcher.hpp"
+#include "daemon/service_notifier.hpp"
 #include "daemon/verdict_pipeline.hpp"
 #include "rules/rule_catalog.hpp"
 
@@ -62,6 +71,40 @@ PipelineSettings pipeline_settings(const Config& config, const MarkLayout& marks
     return settings;
 }
 
+// --- DNS host names and live flows (dnsct) ---
+// Records each fresh decision in the live flow table (so re-evaluation and ListConnections
+// know the process, rule and decision of a flow), then passes every decision on.
+class FlowRecorder final : public DecisionListener {
+  public:
+    FlowRecorder(DecisionListener& next, ConntrackMonitor* flows, const Clock& clock)
+        : next_(next), flows_(flows), clock_(clock) {}
+    void on_decision(const DecisionRecord& record) override {
+        const bool fresh = record.reason != DecisionReason::kFlowCache &&
+                           record.reason != DecisionReason::kUnparsable;
+        if (flows_ != nullptr && fresh) {
+            flows_->table().record_decision(record.connection, record.decision, record.rule_id,
+                                            clock_.steady_now(), clock_.wall_now());
+        }
+        next_.on_decision(record);
+    }
+
+  private:
+    DecisionListener& next_;
+    ConntrackMonitor* flows_;  // nullptr when conntrack events are not available
+    const Clock& clock_;
+};
+
+std::string tuple_text(const ConntrackTuple& tuple) {
+    const auto endpoint = [](const IpAddress& address, std::uint16_t port) {
+        return address.is_v4() ? fmt::format("{}:{}", address.to_string(), port)
+                               : fmt::format("[{}]:{}", address.to_string(), port);
+    };
+    return fmt::format("{} {} -> {}", to_string(protocol_from_number(tuple.protocol)),
+                       endpoint(tuple.source, tuple.source_port),
+                       endpoint(tuple.destination, tuple.destination_port));
+}
+// --- end DNS host names and live flows ---
+
 // The running daemon: owns every resource, all on the one thread that runs the event loop.
 class Daemon {
   public:
@@ -69,43 +112,153 @@ class Daemon {
         : options_(std::move(options)),
           config_(std::move(config)),
           logger_(std::move(logger)),
-          decision_log_(logger_) {}
+          decision_log_(
+              logger_, clock_,
+              logs_to_journal(config_.log.target) ? std::make_unique<SdJournalWriter>() : nullptr),
+          notifier_(std::make_unique<SdNotifyChannel>(),
+                    {ServiceNotifier::watchdog_timeout_from_environment()}, clock_,
+                    [this] { return status_text(); }),
+          rule_service_(config_.rules.dirs, config_.rules.state, clock_) {}
 
     int run();
 
   private:
-    std::shared_ptr<const RuleIndex> load_rules();
+    // Rules: the service (admin dirs + state file), inotify reload, SIGHUP, expiry timer.
+    void start_rules();
+    void reload_rules();
+    void connect_rules_to_pipeline();
+    Result<void> watch_rules();
+    void watch_rule_sources();
+    void prune_expired_rules();
     void on_signal();
     void on_queue_readable();
     void reload();
     void log_stats();
+    // systemd integration (Type=notify): the notify timer, STATUS= text, errors logged once.
+    Result<void> start_notify_timer();
+    std::string status_text() const;
+    void notify(const Result<void>& sent);
     void stop_firewall();
+    // DNS host names and live flows: dns.observer, conntrack events, re-evaluation.
+    Result<void> start_dns_and_flows(const MarkLayout& marks);
+    Result<void> watch_dns_and_flows();
+    void reevaluate_flows(const RuleIndex& rules);
+    std::string dns_and_flow_stats() const;
+    // D-Bus (docs/dbus.md): org.sluice.Firewall1, authorization, prompt agents and broker.
+    Result<void> start_bus();
+    std::vector<VariantDict> live_connections() const;
 
     DaemonOptions options_;
     Config config_;
     std::shared_ptr<spdlog::logger> logger_;
-    DecisionLog decision_log_;
     SystemClock clock_;
-    RuleCatalog catalog_;
+    DecisionLog decision_log_;
+    ServiceNotifier notifier_;
+    std::optional<IntervalTimer> notify_timer_;
+    bool notify_failing_ = false;
+    RuleService rule_service_;                 // publishes each new RuleIndex to the pipeline
+    std::optional<RuleWatcher> rule_watcher_;  // empty when inotify is unavailable
+    std::optional<IntervalTimer> rule_expiry_timer_;
     std::optional<EventLoop> loop_;
     Fd signals_;
     std::optional<NfqueueSocket> queue_;
     std::optional<FirewallSetup> firewall_;
     std::unique_ptr<ProcAttribution> attribution_;
+    std::unique_ptr<DnsAttribution> dns_;          // wraps attribution_: host names first
+    std::optional<ConntrackMonitor> flows_;        // empty without conntrack events
+    std::unique_ptr<FlowRecorder> flow_recorder_;  // records into flows_, then decision_log_
     std::unique_ptr<VerdictPipeline> pipeline_;
+    std::unique_ptr<BusStack> bus_;  // empty with dbus.bus: none
     int exit_code_ = kExitClean;
 };
 
-std::shared_ptr<const RuleIndex> Daemon::load_rules() {
-    const Diagnostics diagnostics = catalog_.load(config_.rules.dirs, config_.rules.state);
-    for (const auto& diagnostic : diagnostics) {
+// --- rules: loading, hot reload (inotify and SIGHUP), expiry ---
+// How often expired state rules are removed from the state file. They stop matching at their
+// exact instant anyway; this only keeps the file and rule listings tidy.
+constexpr std::chrono::seconds kRuleExpiryInterval{60};
+
+void Daemon::start_rules() {
+    if (auto watcher = RuleWatcher::create(); watcher) {
+        rule_watcher_.emplace(std::move(*watcher));
+    } else {
+        logger_->warn("{}; rule files are reloaded on SIGHUP only", watcher.error().message());
+    }
+    if (auto timer = IntervalTimer::create(kRuleExpiryInterval); timer) {
+        rule_expiry_timer_.emplace(std::move(*timer));
+    } else {
+        logger_->warn("{}; expired state rules are removed at reloads only",
+                      timer.error().message());
+    }
+    reload_rules();
+}
+
+void Daemon::reload_rules() {
+    rule_service_.set_locations(config_.rules.dirs, config_.rules.state);
+    const auto before = rule_service_.index();
+    // A broken file keeps its last good rules; its problems are logged as FILE:LINE:COL.
+    for (const auto& diagnostic : rule_service_.reload()) {
         logger_->error("{}", diagnostic.to_string());
     }
-    auto index = std::make_shared<const RuleIndex>(catalog_.rules());
-    logger_->info("loaded {} rules from {} and {}", index->size(),
-                  fmt::join(config_.rules.dirs, ", "), config_.rules.state);
-    return index;
+    if (rule_service_.index() != before) {
+        logger_->info("loaded {} rules from {} and {}", rule_service_.index()->size(),
+                      fmt::join(config_.rules.dirs, ", "), config_.rules.state);
+    }
+    watch_rule_sources();
 }
+
+// From now on every published index goes to the pipeline in one step, and live flows are
+// re-evaluated against it.
+void Daemon::connect_rules_to_pipeline() {
+    pipeline_->set_rules(rule_service_.index());
+    rule_service_.on_change([this] {
+        const auto index = rule_service_.index();
+        pipeline_->set_rules(index);
+        reevaluate_flows(*index);
+    });
+}
+
+Result<void> Daemon::watch_rules() {
+    if (rule_watcher_) {
+        auto watched = loop_->watch(rule_watcher_->fd(), [this] {
+            if (rule_watcher_->on_readable()) {
+                logger_->info("rule files changed; reloading rules");
+                reload_rules();
+            }
+        });
+        if (!watched) {
+            return watched;
+        }
+    }
+    if (rule_expiry_timer_) {
+        return loop_->watch(rule_expiry_timer_->fd(), [this] {
+            rule_expiry_timer_->consume();
+            prune_expired_rules();
+        });
+    }
+    return {};
+}
+
+// The watched set follows the rules: list files come and go with the rules naming them.
+void Daemon::watch_rule_sources() {
+    if (!rule_watcher_) {
+        return;
+    }
+    auto files = rule_service_.list_files();
+    files.push_back(rule_service_.state_path());
+    if (auto watched = rule_watcher_->watch(config_.rules.dirs, files); !watched) {
+        logger_->warn("{}; changes there are picked up on SIGHUP only", watched.error().message());
+    }
+}
+
+void Daemon::prune_expired_rules() {
+    auto pruned = rule_service_.prune_expired(clock_.wall_now());
+    if (!pruned) {
+        logger_->error("{}", pruned.error().message());
+    } else if (*pruned > 0) {
+        logger_->info("removed {} expired state rules from {}", *pruned, config_.rules.state);
+    }
+}
+// --- end rules ---
 
 int Daemon::run() {
     auto signals = open_signal_fd();
@@ -127,7 +280,7 @@ int Daemon::run() {
                        config_.firewall.mark_mask);
         return kExitBadConfig;
     }
-    auto rules = load_rules();
+    start_rules();
 
     NfqueueSocket::Options queue_options;
     queue_options.queue_number = config_.queue.number;
@@ -145,16 +298,26 @@ int Daemon::run() {
                   features.uid_gid ? "yes" : "no", features.gso ? "yes" : "no",
                   features.fail_open ? "yes" : "no");
 
-    auto attribution = ProcAttribution::create(logger_);
+    ProcessAttributor::Options attribution_options;
+    attribution_options.queue_number = config_.queue.number;
+    auto attribution = ProcAttribution::create(logger_, attribution_options);
     if (!attribution) {
         logger_->error("{}", attribution.error().message());
         return kExitCannotBind;
     }
     attribution_ = std::move(*attribution);
+    if (auto started = start_dns_and_flows(*marks); !started) {
+        logger_->error("{}", started.error().message());
+        return kExitCannotBind;
+    }
     pipeline_ =
         std::make_unique<VerdictPipeline>(pipeline_settings(config_, *marks, features.conntrack),
-                                          *queue_, *attribution_, clock_, decision_log_);
-    pipeline_->set_rules(std::move(rules));
+                                          *queue_, *dns_, clock_, *flow_recorder_);
+    connect_rules_to_pipeline();
+    if (auto bus = start_bus(); !bus) {
+        logger_->error("{}", bus.error().message());
+        return kExitCannotBind;
+    }
 
     // Chains go in after the queue is bound: with fail: closed a queue rule without a listener
     // would drop every new connection in between.
@@ -183,19 +346,52 @@ int Daemon::run() {
     if (watched) {
         watched = loop_->watch(signals_.get(), [this] { on_signal(); });
     }
+    // Attribution: process and exec events keep the process table current between packets.
+    for (const int fd : attribution_->event_fds()) {
+        if (watched) {
+            watched = loop_->watch(fd, [this] { attribution_->on_events_readable(); });
+        }
+    }
+    // Every new connection waits for this thread, and attribution races processes that
+    // connect and exit at once for their /proc entries: it runs ahead of ordinary processes.
+    // Threads started before (the exe hashing worker) keep the default priority.
+    // Under the unit, Nice= has done it already (its sandbox refuses setpriority).
+    constexpr int kQueueThreadNice = -10;
+    const auto thread = static_cast<id_t>(::gettid());
+    errno = 0;
+    const int nice_now = ::getpriority(PRIO_PROCESS, thread);
+    if ((errno != 0 || nice_now > kQueueThreadNice) &&
+        ::setpriority(PRIO_PROCESS, thread, kQueueThreadNice) != 0) {
+        logger_->info("queue thread keeps nice {}: cannot raise it to {}: {}", nice_now,
+                      kQueueThreadNice, std::strerror(errno));
+    }
+    if (watched) {
+        watched = watch_dns_and_flows();
+    }
+    if (watched) {
+        watched = watch_rules();
+    }
     if (!watched) {
         logger_->error("{}", watched.error().message());
         stop_firewall();
         return kExitCannotBind;
     }
-    sd_notify(0, "READY=1");
+    if (auto timer = start_notify_timer(); !timer) {
+        logger_->error("{}", timer.error().message());
+        stop_firewall();
+        return kExitCannotBind;
+    }
+    notify(notifier_.ready());
     logger_->info("sluiced ready: queue {}, fail {}, default_action {}", config_.queue.number,
                   to_string(config_.fail), to_string(config_.default_action));
     if (auto ran = loop_->run(); !ran) {
         logger_->error("{}", ran.error().message());
         exit_code_ = kExitCannotBind;
     }
-    sd_notify(0, "STOPPING=1");
+    if (bus_) {
+        bus_->stop();  // parked packets get prompt.fallback while the queue is still bound
+    }
+    notify(notifier_.stopping());
     stop_firewall();
     log_stats();
     return exit_code_;
@@ -222,7 +418,9 @@ void Daemon::on_signal() {
                 loop_->stop();
                 break;
             case SIGHUP:
+                notify(notifier_.reloading());
                 reload();
+                notify(notifier_.ready());
                 break;
             case SIGUSR1:
                 log_stats();
@@ -247,11 +445,14 @@ void Daemon::reload() {
         config_.prompt = config->prompt;
         config_.rules = config->rules;
         pipeline_->set_policy(config_.default_action, config_.prompt.no_agent);
+        if (bus_) {
+            bus_->apply_config();
+        }
     } else {
         logger_->error("configuration {} has errors; keeping the running one",
                        options_.config_path);
     }
-    pipeline_->set_rules(load_rules());
+    reload_rules();  // a new index reaches the pipeline and live flows through on_change
     if (firewall_) {
         auto intact = firewall_->verify();
         if (!intact || !*intact) {
@@ -264,14 +465,174 @@ void Daemon::reload() {
 }
 
 void Daemon::log_stats() {
+    decision_log_.flush_suppressed();
     const auto& pipeline = pipeline_ ? pipeline_->counters() : VerdictPipeline::Counters{};
     const auto& queue = queue_ ? queue_->counters() : NfqueueSocket::Counters{};
     logger_->info(
         "stats: packets={} verdicts={} allowed={} denied={} rejected={} allowed_disabled={} "
-        "flow_cache={} unparsable={} verdict_errors={} malformed={} overruns={}",
+        "flow_cache={} unparsable={} verdict_errors={} malformed={} overruns={} {} {}",
         pipeline.packets, queue.verdicts_sent, pipeline.allowed, pipeline.denied, pipeline.rejected,
         pipeline.allowed_disabled, pipeline.from_flow_cache, pipeline.unparsable,
-        queue.verdict_errors, queue.malformed_messages, queue.receive_overruns);
+        queue.verdict_errors, queue.malformed_messages, queue.receive_overruns,
+        dns_and_flow_stats(), attribution_ ? attribution_->stats_text() : std::string());
+}
+
+// --- DNS host names and live flows (dnsct) ---
+Result<void> Daemon::start_dns_and_flows(const MarkLayout& marks) {
+    auto answers = open_dns_answer_source(config_.dns.observer);
+    std::unique_ptr<DnsAnswerSource> source;
+    if (answers) {
+        source = std::move(*answers);
+    } else if (config_.dns.observer == DnsObserver::kAuto) {
+        logger_->warn("host names from DNS are not learned: {}", answers.error().message());
+    } else {
+        return answers.error();
+    }
+    const bool observing = source != nullptr;
+    dns_ = std::make_unique<DnsAttribution>(*attribution_, std::move(source), DnsCache::Limits{},
+                                            clock_);
+
+    if (auto accounting = enable_conntrack_accounting(); !accounting) {
+        logger_->warn("live flows have no byte counts: {}", accounting.error().message());
+    }
+    auto monitor = ConntrackMonitor::open(marks, ConntrackMonitor::Options{}, clock_.steady_now());
+    if (monitor) {
+        flows_.emplace(std::move(*monitor));
+    } else {
+        logger_->warn("live flows are not tracked, rule changes apply to new flows only: {}",
+                      monitor.error().message());
+    }
+    flow_recorder_ =
+        std::make_unique<FlowRecorder>(decision_log_, flows_ ? &*flows_ : nullptr, clock_);
+    logger_->info("dns observer {}{}, live flows {}", to_string(config_.dns.observer),
+                  observing ? "" : " (off)", flows_ ? "tracked" : "not tracked");
+    return {};
+}
+
+Result<void> Daemon::watch_dns_and_flows() {
+    // Answers are also drained before every decision; watching the socket keeps the ring from
+    // filling up while nothing is queued.
+    if (dns_->answers_fd() >= 0) {
+        if (auto watched = loop_->watch(dns_->answers_fd(), [this] { dns_->drain(); }); !watched) {
+            return watched;
+        }
+    }
+    if (flows_) {
+        return loop_->watch(flows_->fd(), [this] {
+            if (auto received = flows_->receive(clock_.steady_now()); !received) {
+                logger_->warn("{}", received.error().message());
+            }
+        });
+    }
+    return {};
+}
+
+void Daemon::reevaluate_flows(const RuleIndex& rules) {
+    if (!flows_ || !pipeline_->enabled()) {
+        return;
+    }
+    for (const auto& applied :
+         flows_->reevaluate(rules, config_.default_action, clock_.wall_now())) {
+        const auto& change = applied.change;
+        logger_->info("re-evaluated live flow {}: {} -> {} rule={}", tuple_text(change.original),
+                      to_string(change.from), to_string(change.to),
+                      change.rule_id.empty() ? "-" : change.rule_id);
+        if (applied.error) {
+            logger_->warn("{}", applied.error->message());
+        }
+    }
+}
+
+std::string Daemon::dns_and_flow_stats() const {
+    const std::size_t dns_addresses = dns_ ? dns_->cache().size() : 0;
+    const std::uint64_t dns_answers = dns_ ? dns_->cache().counters().answers : 0;
+    if (!flows_) {
+        return fmt::format("dns_addresses={} dns_answers={} flows=0", dns_addresses, dns_answers);
+    }
+    const auto& monitor = flows_->counters();
+    const auto& table = flows_->table().counters();
+    return fmt::format(
+        "dns_addresses={} dns_answers={} flows={} flows_pending={} flows_dropped={} "
+        "conntrack_events={} conntrack_losses={} conntrack_resyncs={} flows_remarked={}",
+        dns_addresses, dns_answers, flows_->table().size(), flows_->table().pending(),
+        table.dropped_full, monitor.events, monitor.losses, monitor.resyncs, monitor.marks_written);
+}
+// --- end DNS host names and live flows ---
+
+// --- D-Bus (docs/dbus.md) ---
+Result<void> Daemon::start_bus() {
+    if (config_.dbus.bus.kind == BusKind::kNone) {
+        logger_->info("dbus.bus is none: no D-Bus service, prompts decided by prompt.no_agent");
+        return {};
+    }
+    BusStackParts parts{config_,
+                        *loop_,
+                        *pipeline_,
+                        rule_service_,
+                        clock_,
+                        logger_,
+                        [this] {
+                            if (auto flushed = queue_->flush(); !flushed) {
+                                logger_->error("{}", flushed.error().message());
+                            }
+                        },
+                        [this] { reload(); },
+                        [this] { return live_connections(); }};
+    auto bus = BusStack::start(std::move(parts));
+    if (!bus) {
+        return bus.error();
+    }
+    bus_ = std::move(*bus);
+    rule_service_.on_change([this] { bus_->rules_changed(); });
+    return {};
+}
+
+std::vector<VariantDict> Daemon::live_connections() const {
+    std::vector<VariantDict> connections;
+    if (flows_) {
+        for (const auto& flow : flows_->flows()) {
+            connections.push_back(live_flow_dict(flow));
+        }
+    }
+    return connections;
+}
+// --- end D-Bus ---
+
+Result<void> Daemon::start_notify_timer() {
+    const auto interval = notifier_.tick_interval();
+    if (interval.count() == 0) {
+        return {};
+    }
+    auto timer = IntervalTimer::create(interval);
+    if (!timer) {
+        return timer.error();
+    }
+    notify_timer_.emplace(std::move(*timer));
+    return loop_->watch(notify_timer_->fd(), [this] {
+        if (notify_timer_->consume() > 0) {
+            notify(notifier_.tick());
+        }
+    });
+}
+
+std::string Daemon::status_text() const {
+    if (!pipeline_) {
+        return "Starting";
+    }
+    const auto& counters = pipeline_->counters();
+    return fmt::format("{} on queue {} (fail {}): {} allowed, {} denied, {} rejected, {} packets",
+                       pipeline_->enabled() ? "Filtering" : "Filtering switched off",
+                       config_.queue.number, to_string(config_.fail),
+                       counters.allowed + counters.allowed_disabled, counters.denied,
+                       counters.rejected, counters.packets);
+}
+
+void Daemon::notify(const Result<void>& sent) {
+    // Logged once per failure streak: a broken notify socket would otherwise log every tick.
+    if (!sent && !notify_failing_) {
+        logger_->warn("{}", sent.error().message());
+    }
+    notify_failing_ = !sent;
 }
 
 void Daemon::stop_firewall() {

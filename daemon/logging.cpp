@@ -42,11 +42,13 @@ bool running_under_journal() {
     return expected == stream;
 }
 
+bool logs_to_journal(LogTarget target) {
+    return target == LogTarget::kJournal || (target == LogTarget::kAuto && running_under_journal());
+}
+
 std::shared_ptr<spdlog::logger> make_logger(LogTarget target, LogLevel level) {
-    const bool journal =
-        target == LogTarget::kJournal || (target == LogTarget::kAuto && running_under_journal());
     std::shared_ptr<spdlog::logger> logger;
-    if (journal) {
+    if (logs_to_journal(target)) {
         logger = std::make_shared<spdlog::logger>(
             "sluiced", std::make_shared<spdlog::sinks::systemd_sink_st>("sluiced"));
         logger->set_pattern("%v");

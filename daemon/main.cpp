@@ -8,6 +8,7 @@
 
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/firewall_removal.hpp"
 
 namespace {
 
@@ -28,6 +29,10 @@ Options:
   --check-config     load the configuration and every rules file, print each problem as
                      FILE:LINE:COL: error: MESSAGE, exit 0 when clean and 1 otherwise;
                      nothing is changed
+  --remove-firewall  delete every sluice chain and jump (iptables, ip6tables, their -legacy
+                     variants, nft table inet sluice) in this network namespace, whatever
+                     the configuration says, and exit (0, or 2 when a removal failed); the
+                     package runs it on removal so no fail: closed queue rule stays behind
   --help             show this help
   --version          print the version
 
@@ -50,13 +55,40 @@ Files:
 )";
 }
 
+int remove_firewall_rules() {
+    sluice::ProcessCommandRunner runner;
+    const auto report = sluice::remove_all_firewall_rules(runner);
+    for (const auto& removed : report.removed) {
+        std::printf("sluiced: removed %s\n", removed.c_str());
+    }
+    for (const auto& skipped : report.skipped) {
+        std::printf("sluiced: skipped %s\n", skipped.c_str());
+    }
+    for (const auto& error : report.errors) {
+        std::fprintf(stderr, "sluiced: %s\n", error.message().c_str());
+    }
+    if (report.removed.empty() && report.errors.empty()) {
+        std::printf("sluiced: no sluice firewall rules found\n");
+    }
+    return report.errors.empty() ? sluice::kExitClean : sluice::kExitCannotBind;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     sluice::DaemonOptions options;
     options.config_path = sluice::kDefaultConfigPath;
     bool check_only = false;
-    enum : int { kConfig = 1, kForeground, kLogLevel, kCheckConfig, kHelp, kVersion };
+    bool remove_firewall = false;
+    enum : int {
+        kConfig = 1,
+        kForeground,
+        kLogLevel,
+        kCheckConfig,
+        kHelp,
+        kVersion,
+        kRemoveFirewall
+    };
     const option long_options[] = {
         {"config", required_argument, nullptr, kConfig},
         {"foreground", no_argument, nullptr, kForeground},
@@ -64,6 +96,7 @@ int main(int argc, char** argv) {
         {"check-config", no_argument, nullptr, kCheckConfig},
         {"help", no_argument, nullptr, kHelp},
         {"version", no_argument, nullptr, kVersion},
+        {"remove-firewall", no_argument, nullptr, kRemoveFirewall},
         {nullptr, 0, nullptr, 0},
     };
     for (;;) {
@@ -100,6 +133,9 @@ int main(int argc, char** argv) {
             case kVersion:
                 std::printf("sluiced %s\n", SLUICE_VERSION);
                 return sluice::kExitClean;
+            case kRemoveFirewall:
+                remove_firewall = true;
+                break;
             default:
                 std::fprintf(stderr, "Try 'sluiced --help' for more information.\n");
                 return sluice::kExitBadConfig;
@@ -111,6 +147,9 @@ int main(int argc, char** argv) {
     }
     if (check_only) {
         return sluice::check_configuration(options);
+    }
+    if (remove_firewall) {
+        return remove_firewall_rules();
     }
     auto config = sluice::load_daemon_config(options);
     if (!config) {

@@ -20,22 +20,14 @@ std::string_view to_string(DecisionReason reason) {
             return "disabled";
         case DecisionReason::kUnparsable:
             return "unparsable";
+        case DecisionReason::kPromptAnswer:
+            return "prompt";
+        case DecisionReason::kPromptFallback:
+            return "prompt-timeout";
+        case DecisionReason::kPromptFull:
+            return "prompt-full";
     }
     return "?";
-}
-
-MarkDecision mark_decision_for(Action action) {
-    switch (action) {
-        case Action::kAllow:
-            return MarkDecision::kAllow;
-        case Action::kDeny:
-            return MarkDecision::kDeny;
-        case Action::kReject:
-            return MarkDecision::kReject;
-        case Action::kPrompt:
-            break;
-    }
-    return MarkDecision::kUndecided;
 }
 
 VerdictPipeline::VerdictPipeline(PipelineSettings settings, VerdictSink& sink,
@@ -77,8 +69,8 @@ void VerdictPipeline::on_packet(const QueuedPacket& packet) noexcept {
     if (!headers) {
         ++counters_.unparsable;
         const auto decision = settings_.fail_open ? MarkDecision::kAllow : MarkDecision::kDeny;
-        issue(packet, decision);
-        listener_.on_decision({connection, decision, DecisionReason::kUnparsable, {}});
+        issue(packet.packet_id, packet.mark, decision);
+        notify({connection, decision, DecisionReason::kUnparsable, {}});
         return;
     }
 
@@ -94,8 +86,13 @@ void VerdictPipeline::on_packet(const QueuedPacket& packet) noexcept {
     if (const auto* cached = flow_cache_.find(key, now)) {
         ++counters_.from_flow_cache;
         const MarkDecision decision = cached->decision;
-        issue(packet, decision);
-        listener_.on_decision({connection, decision, DecisionReason::kFlowCache, cached->rule_id});
+        issue(packet.packet_id, packet.mark, decision);
+        notify({connection, decision, DecisionReason::kFlowCache, cached->rule_id});
+        return;
+    }
+    const ParkedPacket parked{packet.packet_id, packet.mark};
+    if (enabled_ && prompt_gate_ != nullptr && prompt_gate_->join(parked, key)) {
+        ++counters_.parked;
         return;
     }
 
@@ -118,9 +115,18 @@ void VerdictPipeline::on_packet(const QueuedPacket& packet) noexcept {
             reason = DecisionReason::kRule;
         }
         if (action == Action::kPrompt) {
-            // No prompt broker can be reached from here yet: prompt.no_agent decides.
-            action = settings_.no_agent;
-            reason = DecisionReason::kNoAgent;
+            const ParkResult result = prompt_gate_ != nullptr
+                                          ? prompt_gate_->park(parked, key, connection)
+                                          : ParkResult::kNoAgent;
+            if (result == ParkResult::kParked) {
+                // No verdict and no flow-cache entry yet: the broker decides later, and packets
+                // of this flow that arrive meanwhile join the wait.
+                ++counters_.parked;
+                return;
+            }
+            const bool full = result == ParkResult::kFull;
+            action = full ? settings_.prompt_fallback : settings_.no_agent;
+            reason = full ? DecisionReason::kPromptFull : DecisionReason::kNoAgent;
         }
         decision = mark_decision_for(action);
         if (decision == MarkDecision::kUndecided) {
@@ -129,18 +135,39 @@ void VerdictPipeline::on_packet(const QueuedPacket& packet) noexcept {
         }
     }
     flow_cache_.insert(key, decision, rule_id, now);
-    issue(packet, decision);
-    listener_.on_decision({connection, decision, reason, rule_id});
+    issue(packet.packet_id, packet.mark, decision);
+    notify({connection, decision, reason, rule_id});
 }
 
-void VerdictPipeline::issue(const QueuedPacket& packet, MarkDecision decision) {
+void VerdictPipeline::decide_parked(const ParkedPacket& packet, const FlowKey& flow,
+                                    const Connection& connection, MarkDecision decision,
+                                    DecisionReason reason, std::string_view rule_id) noexcept {
+    if (decision == MarkDecision::kUndecided) {
+        decision = settings_.fail_open ? MarkDecision::kAllow : MarkDecision::kDeny;
+    }
+    // Retransmissions that arrive after this verdict (before conntrack carries the mark) are
+    // answered from the cache instead of being prompted again.
+    flow_cache_.insert(flow, decision, std::string(rule_id), clock_.steady_now());
+    issue(packet.packet_id, packet.mark, decision);
+    notify({connection, decision, reason, rule_id});
+}
+
+void VerdictPipeline::notify(const DecisionRecord& record) {
+    listener_.on_decision(record);
+    for (auto* listener : extra_listeners_) {
+        listener->on_decision(record);
+    }
+}
+
+void VerdictPipeline::issue(std::uint32_t packet_id, std::uint32_t packet_mark,
+                            MarkDecision decision) {
     count(decision);
     PacketVerdict verdict;
-    verdict.packet_id = packet.packet_id;
+    verdict.packet_id = packet_id;
     // NF_REPEAT sends the packet through the hook again: our chain sees the decision in the
     // mark, saves it to the ct mark and applies it, so the admin's later rules still apply.
     verdict.kind = NF_REPEAT;
-    verdict.mark = settings_.marks.apply(packet.mark, decision);
+    verdict.mark = settings_.marks.apply(packet_mark, decision);
     if (settings_.set_conntrack_mark) {
         verdict.conntrack_mark = settings_.marks.value(decision);
         verdict.conntrack_mark_mask = settings_.marks.mask();

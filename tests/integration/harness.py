@@ -168,3 +168,42 @@ class Daemon:
             self.process.wait(timeout=timeout)
         self.log.close()
         return self.process.returncode
+
+
+class DnsServer:
+    """dnsmasq on the server host answering from a hosts file plus CNAME records, and a
+    resolv.conf for the client namespace pointing at it: `ip netns exec` bind-mounts
+    /etc/netns/NAME/resolv.conf over /etc/resolv.conf. close() removes that file; the
+    topology kills dnsmasq."""
+
+    def __init__(self, topology, workdir, hosts, cnames=()):
+        self.resolv_dir = Path("/etc/netns") / topology.client
+        workdir = Path(workdir)
+        hosts_path = workdir / "dns-hosts"
+        hosts_path.write_text("".join(f"{address} {name}\n" for name, address in hosts))
+        self.resolv_dir.mkdir(parents=True, exist_ok=True)
+        (self.resolv_dir / "resolv.conf").write_text(
+            f"nameserver {SERVER_V4}\noptions timeout:2 attempts:2\n")
+        try:
+            topology.spawn(topology.server, [
+                "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
+                "--no-hosts", "--bind-interfaces", f"--listen-address={SERVER_V4}",
+                f"--addn-hosts={hosts_path}", "--local-ttl=300", "--user=root",
+                f"--pid-file={workdir / 'dnsmasq.pid'}", "--log-facility=-",
+                *[f"--cname={alias},{target}" for alias, target in cnames]],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            probe = hosts[0][0]
+            wait_for(lambda: topology.ns(topology.client, [
+                PYTHON, "-c", f"import socket; socket.getaddrinfo('{probe}', 80)"],
+                check=False).returncode == 0, 10, "dnsmasq answering")
+        except Exception:
+            self.close()
+            raise
+
+    def close(self):
+        for name in ("resolv.conf",):
+            (self.resolv_dir / name).unlink(missing_ok=True)
+        try:
+            self.resolv_dir.rmdir()
+        except OSError:
+            pass

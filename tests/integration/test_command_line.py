@@ -1,11 +1,13 @@
 """sluiced's command line: --check-config output and exit codes, and the README's run command
 (embedded defaults, decisions printed)."""
 
+import os
 import re
 import signal
 import subprocess
 
 from harness import SERVER_V4, wait_for
+from private_bus import PrivateBus
 
 DIAGNOSTIC = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<column>\d+): error: (?P<message>.+)$")
 
@@ -79,11 +81,15 @@ def test_help_documents_every_config_key(sluiced):
 
 def test_readme_run_command_uses_embedded_defaults_and_prints_decisions(topology, sluiced):
     """`sluiced --foreground` with no config file: embedded defaults, every decision printed.
-    (Runs inside the test namespace; /etc/sluice/sluiced.yaml must not exist on the machine.)"""
+    (Runs inside the test namespace; /etc/sluice/sluiced.yaml must not exist on the machine.)
+    The defaults serve the API on the system bus; CI runners have none, so the test provides
+    one configured like it, with the project's policy file."""
     topology.start_servers([80])
     log = []
+    system_bus = PrivateBus()
+    env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=system_bus.address)
     process = topology.spawn(topology.client, [sluiced, "--foreground"],
-                             stderr=subprocess.PIPE, text=True)
+                             stderr=subprocess.PIPE, text=True, env=env)
     try:
         def line_seen(pattern):
             def seen():
@@ -102,4 +108,7 @@ def test_readme_run_command_uses_embedded_defaults_and_prints_decisions(topology
                            r" rule=- \(no-agent\)"), 10, "decision line")
     finally:
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=20) == 0, "".join(log)
+        try:
+            assert process.wait(timeout=20) == 0, "".join(log)
+        finally:
+            system_bus.close()
