@@ -209,10 +209,16 @@ void Daemon::reload_rules() {
 // From now on every published index goes to the pipeline in one step, and live flows are
 // re-evaluated against it.
 void Daemon::connect_rules_to_pipeline() {
-    pipeline_->set_rules(rule_service_.index());
-    rule_service_.on_change([this] {
-        const auto index = rule_service_.index();
+    const auto publish = [this](const std::shared_ptr<const RuleIndex>& index) {
         pipeline_->set_rules(index);
+        if (attribution_) {
+            attribution_->require_exe_identity(index->names_exe_identity());
+        }
+    };
+    publish(rule_service_.index());
+    rule_service_.on_change([this, publish] {
+        const auto index = rule_service_.index();
+        publish(index);
         reevaluate_flows(*index);
     });
 }

@@ -27,6 +27,7 @@ class ProcAttribution final : public AttributionSource {
     [[nodiscard]] std::vector<int> event_fds() const { return attributor_->event_fds(); }
     void on_events_readable() noexcept;
 
+    void require_exe_identity(bool required) { attributor_->require_exe_identity(required); }
     [[nodiscard]] const ProcessAttributor& attributor() const { return *attributor_; }
     // "processes=N process_events=N ..." for the daemon's stats line.
     [[nodiscard]] std::string stats_text() const;

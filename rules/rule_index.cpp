@@ -403,6 +403,8 @@ RuleIndex::RuleIndex(std::vector<SharedRules> groups) : groups_(std::move(groups
         for (const auto& rule : *group) {
             compiler.add(rule, static_cast<std::uint32_t>(ordered_.size()));
             ordered_.push_back(&rule);
+            names_exe_identity_ =
+                names_exe_identity_ || !rule.sha256.empty() || !rule.package.empty();
         }
     }
     compiled_ = std::move(compiler).build();

@@ -106,11 +106,15 @@ class RuleIndex {
     [[nodiscard]] RuleList rules() const { return RuleList(ordered_); }
     // How many rules no table could take and every lookup checks one by one.
     [[nodiscard]] std::size_t unkeyed_size() const;
+    // Whether any rule names a sha256 or a package: only then must a connection's executable
+    // be hashed before it is decided.
+    [[nodiscard]] bool names_exe_identity() const { return names_exe_identity_; }
 
   private:
     std::vector<SharedRules> groups_;
     std::vector<const Rule*> ordered_;  // load order; a rule's position is its ordinal
     std::unique_ptr<const CompiledRuleTables> compiled_;
+    bool names_exe_identity_ = false;
 };
 
 }  // namespace sluice

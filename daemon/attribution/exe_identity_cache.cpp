@@ -189,6 +189,36 @@ ExeIdentityCache::Answer ExeIdentityCache::identify(const FileKey& key, std::str
     }
 }
 
+std::optional<ExeIdentityCache::Answer> ExeIdentityCache::identify_if_ready(
+    const FileKey& key, std::string_view path, const std::function<Fd()>& open_exe) {
+    {
+        const std::lock_guard lock(mutex_);
+        const auto found = entries_.find(key);
+        if (found != entries_.end()) {
+            Entry& entry = found->second;
+            if (entry.state != State::kReady) {
+                return std::nullopt;
+            }
+            ++counters_.hits;
+            Answer answer;
+            answer.identity.sha256 = entry.digests.sha256;
+            const auto check = std::find_if(entry.checks.begin(), entry.checks.end(),
+                                            [&](const PathCheck& c) { return c.path == path; });
+            if (check != entry.checks.end()) {
+                answer.identity.package = check->check.package;
+                answer.identity.mismatched_package = check->check.mismatched_package;
+                answer.first = !check->answered;
+                check->answered = true;
+            }
+            return answer;
+        }
+    }
+    if (options_.background) {
+        remember(key, open_exe(), std::string(path));
+    }
+    return std::nullopt;
+}
+
 void ExeIdentityCache::run_worker(const std::stop_token& stop) {
     std::unique_lock lock(mutex_);
     while (!stop.stop_requested()) {

@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -69,6 +70,11 @@ class ExeIdentityCache {
     // The identity of file `key` reached at `path`. Hashes on first sight, from the remembered
     // descriptor or else from `open_exe()` (an invalid Fd: nothing to hash, empty identity).
     Answer identify(const FileKey& key, std::string_view path, const std::function<Fd()>& open_exe);
+    // Never waits: the identity when it is already worked out (the package only when it was
+    // checked for this path), else nullopt, and a file not seen before is handed to the worker
+    // (opened with `open_exe()`) so a later connection finds it ready.
+    std::optional<Answer> identify_if_ready(const FileKey& key, std::string_view path,
+                                            const std::function<Fd()>& open_exe);
 
     [[nodiscard]] Counters counters() const;
     [[nodiscard]] std::size_t size() const;

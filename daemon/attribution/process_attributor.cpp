@@ -247,13 +247,18 @@ void ProcessAttributor::describe(const ProcessEntry& entry, Connection& connecti
             return;
         }
     }
-    const auto answer = identities_->identify(
-        *key, info.exe, [&]() { return opened ? std::move(opened) : open_exe(); });
-    connection.sha256 = answer.identity.sha256;
-    connection.package = answer.identity.package;
-    if (answer.first && !answer.identity.mismatched_package.empty()) {
+    const auto reopen = [&]() { return opened ? std::move(opened) : open_exe(); };
+    const auto answer = exe_identity_required_
+                            ? std::optional(identities_->identify(*key, info.exe, reopen))
+                            : identities_->identify_if_ready(*key, info.exe, reopen);
+    if (!answer) {
+        return;
+    }
+    connection.sha256 = answer->identity.sha256;
+    connection.package = answer->identity.package;
+    if (answer->first && !answer->identity.mismatched_package.empty()) {
         notes.package_mismatch = "exe " + info.exe + " does not match package " +
-                                 answer.identity.mismatched_package + " (md5sums)";
+                                 answer->identity.mismatched_package + " (md5sums)";
     }
 }
 

@@ -105,6 +105,11 @@ class ProcessAttributor {
                     std::optional<std::uint32_t> packet_gid,
                     std::optional<std::uint32_t> packet_id = std::nullopt);
 
+    // Whether a connection waits for its executable's sha256 and package (hashing a file seen
+    // for the first time can take tens of milliseconds). Only rules naming them need that;
+    // otherwise identities are worked out in the background and filled in once known.
+    void require_exe_identity(bool required) { exe_identity_required_ = required; }
+
     [[nodiscard]] const Counters& counters() const { return counters_; }
     [[nodiscard]] const ProcessTable& processes() const { return table_; }
     [[nodiscard]] const SocketInodeCache& inode_cache() const { return inodes_; }
@@ -148,6 +153,7 @@ class ProcessAttributor {
     bool resync_due_ = false;
     std::chrono::steady_clock::time_point last_resync_{};
     std::vector<ProcEvent> events_;
+    bool exe_identity_required_ = true;
     Counters counters_;
 };
 

@@ -140,6 +140,43 @@ TEST_F(ExeIdentityTest, TheWorkerHashesRememberedFilesAhead) {
     EXPECT_EQ(cache.counters().hashed_by_caller, 0U);
 }
 
+TEST_F(ExeIdentityTest, IdentifyIfReadyNeverHashesButHandsNewFilesToTheWorker) {
+    ExeIdentityCache cache(DpkgDatabase(dpkg.info_dir()), {.background = true});
+    const FileKey key = key_of_program();
+    int opened = 0;
+    const auto open = [&] {
+        ++opened;
+        return open_program();
+    };
+    EXPECT_FALSE(cache.identify_if_ready(key, program, open).has_value());
+    EXPECT_EQ(opened, 1);
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (cache.counters().hashed == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(1ms);
+    }
+    const auto ready = cache.identify_if_ready(key, program, open);
+    ASSERT_TRUE(ready.has_value());
+    EXPECT_EQ(ready->identity, (ExeIdentity{kAbcSha256, "tool", ""}));
+    EXPECT_TRUE(ready->first);
+    EXPECT_EQ(opened, 1);
+    EXPECT_EQ(cache.counters().hashed_by_caller, 0U);
+    // Another path to the same file: the digest, but no package lookup on the caller's thread.
+    const auto elsewhere = cache.identify_if_ready(key, "/opt/copy/tool", open);
+    ASSERT_TRUE(elsewhere.has_value());
+    EXPECT_EQ(elsewhere->identity, (ExeIdentity{kAbcSha256, "", ""}));
+}
+
+TEST_F(ExeIdentityTest, IdentifyIfReadyWithoutWorkerAnswersOnlyWhatIsKnown) {
+    ExeIdentityCache cache(DpkgDatabase(dpkg.info_dir()), {.background = false});
+    const FileKey key = key_of_program();
+    EXPECT_FALSE(cache.identify_if_ready(key, program, [this] { return open_program(); }));
+    EXPECT_EQ(cache.counters().hashed, 0U);
+    static_cast<void>(cache.identify(key, program, [this] { return open_program(); }));
+    const auto ready = cache.identify_if_ready(key, program, [] { return Fd(); });
+    ASSERT_TRUE(ready.has_value());
+    EXPECT_EQ(ready->identity.package, "tool");
+}
+
 TEST_F(ExeIdentityTest, CapacityBoundsTheCache) {
     ExeIdentityCache cache(DpkgDatabase(dpkg.info_dir()), {.capacity = 2, .background = false});
     for (int i = 0; i < 5; ++i) {

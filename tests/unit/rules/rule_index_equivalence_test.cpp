@@ -240,6 +240,19 @@ TEST(CompiledIndex, FilesMostRulesInTablesNotTheScanList) {
     EXPECT_EQ(index.unkeyed_size(), 3u);
 }
 
+TEST(CompiledIndex, SaysWhetherAnyRuleNamesAnExecutablesIdentity) {
+    EXPECT_FALSE(
+        RuleIndex(testing::parse_clean("rules:\n  - {action: allow, process: /usr/bin/curl}\n"))
+            .names_exe_identity());
+    EXPECT_TRUE(RuleIndex(testing::parse_clean("rules:\n  - {action: allow, port: 80}\n"
+                                               "  - {action: allow, package: curl}\n"))
+                    .names_exe_identity());
+    EXPECT_TRUE(RuleIndex(testing::parse_clean(
+                              "rules:\n  - {action: deny, sha256: " + std::string(64, 'a') + "}\n"))
+                    .names_exe_identity());
+    EXPECT_FALSE(RuleIndex(std::vector<Rule>{}).names_exe_identity());
+}
+
 TEST(CompiledIndex, SharedGroupsKeepLoadOrderAcrossGroups) {
     auto first = std::make_shared<const std::vector<Rule>>(
         testing::parse_clean("rules:\n  - {id: a, action: allow, port: 443}\n"));
