@@ -1,6 +1,5 @@
 #include "daemon/attribution/dpkg_database.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +8,7 @@
 #include <array>
 #include <memory>
 
+#include "daemon/attribution/directory_entries.hpp"
 #include "daemon/base/fd.hpp"
 
 namespace sluice {
@@ -20,10 +20,6 @@ constexpr std::string_view kMd5sumsSuffix = ".md5sums";
 constexpr std::size_t kMd5HexLength = 32;
 // A .list or .md5sums file beyond this is not dpkg's; stop reading rather than swallow it.
 constexpr std::size_t kMaxDatabaseFileBytes = std::size_t{64} * 1024 * 1024;
-
-struct DirCloser {
-    void operator()(DIR* directory) const { ::closedir(directory); }
-};
 
 // FNV-1a, 64-bit: fast and good enough to spread paths; collisions are tolerated above.
 std::uint64_t path_hash(std::string_view path) {
@@ -107,12 +103,9 @@ void DpkgDatabase::build() {
     ++builds_;
     index_.clear();
     packages_.clear();
-    const std::unique_ptr<DIR, DirCloser> directory(::opendir(info_dir_.c_str()));
-    if (!directory) {
-        return;
-    }
-    while (const dirent* entry = ::readdir(directory.get())) {
-        const std::string_view name(entry->d_name);
+    DirectoryEntries directory(AT_FDCWD, info_dir_.c_str());
+    while (const auto entry = directory.next()) {
+        const std::string_view name = *entry;
         if (!name.ends_with(kListSuffix) || name.size() == kListSuffix.size()) {
             continue;
         }

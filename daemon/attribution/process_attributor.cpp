@@ -246,6 +246,7 @@ void ProcessAttributor::describe(const ProcessEntry& entry, Connection& connecti
         if (!key) {
             return;
         }
+        table_.remember_exe_file(pid, info.start_time, *key);
     }
     const auto reopen = [&]() { return opened ? std::move(opened) : open_exe(); };
     const auto answer = exe_identity_required_

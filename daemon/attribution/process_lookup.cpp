@@ -1,6 +1,5 @@
 #include "daemon/attribution/process_lookup.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -9,6 +8,8 @@
 #include <charconv>
 #include <memory>
 #include <string_view>
+
+#include "daemon/attribution/directory_entries.hpp"
 
 namespace sluice {
 
@@ -19,11 +20,6 @@ constexpr std::size_t kMaxStatusBytes = std::size_t{64} * 1024;
 constexpr std::size_t kMaxCgroupBytes = std::size_t{16} * 1024;
 constexpr std::size_t kMaxExeBytes = 4096;  // PATH_MAX: d_path never returns more
 constexpr std::string_view kDeletedSuffix = " (deleted)";
-
-struct DirCloser {
-    void operator()(DIR* directory) const { ::closedir(directory); }
-};
-using Directory = std::unique_ptr<DIR, DirCloser>;
 
 std::optional<std::uint32_t> parse_u32(std::string_view text) {
     std::uint32_t value = 0;
@@ -178,17 +174,9 @@ std::optional<ProcessStat> read_process_stat(int proc_root, std::uint32_t pid) {
 
 std::vector<std::uint32_t> list_process_ids(int proc_root) {
     std::vector<std::uint32_t> pids;
-    Fd fd(::openat(proc_root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) {
-        return pids;
-    }
-    const Directory directory(::fdopendir(fd.get()));
-    if (!directory) {
-        return pids;
-    }
-    static_cast<void>(fd.release());  // fdopendir owns it now
-    while (const dirent* entry = ::readdir(directory.get())) {
-        if (auto pid = parse_u32(entry->d_name)) {
+    DirectoryEntries directory(proc_root, ".");
+    while (const auto entry = directory.next()) {
+        if (auto pid = parse_u32(*entry)) {
             pids.push_back(*pid);
         }
     }

@@ -63,6 +63,15 @@ const ProcessEntry* ProcessTable::find(std::uint32_t pid, std::uint64_t start_ti
     return entry;
 }
 
+void ProcessTable::remember_exe_file(std::uint32_t pid, std::uint64_t start_time,
+                                     const FileKey& file) {
+    const auto found = entries_.find(pid);
+    if (found != entries_.end() && found->second.info.start_time == start_time &&
+        !found->second.exe_file) {
+        found->second.exe_file = file;
+    }
+}
+
 void ProcessTable::index(const ProcessEntry& entry) {
     by_activity_.emplace(entry.activity, entry.info.pid);
     by_uid_activity_[entry.info.uid].emplace(entry.activity, entry.info.pid);

@@ -88,6 +88,10 @@ class ProcessTable {
     // Reads pid from /proc now and records it: for a process met without an event (missed
     // events, a thread group leader exited before its threads). nullptr when unreadable.
     const ProcessEntry* refresh(std::uint32_t pid, TimePoint now);
+    // The exe file of a process known from a /proc walk, once looked at: later connections of
+    // that process need not open /proc/PID/exe again. Ignored for another process under the
+    // same pid, or when the exec event already told.
+    void remember_exe_file(std::uint32_t pid, std::uint64_t start_time, const FileKey& file);
     // A socket was just found held by pid: it goes to the front of the search order.
     void touch(std::uint32_t pid);
     // pid's descriptors were all read in a search and it did not hold the socket sought: it

@@ -1,6 +1,5 @@
 #include "daemon/attribution/socket_holder_search.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "daemon/attribution/directory_entries.hpp"
 #include "daemon/base/fd.hpp"
 
 namespace sluice {
@@ -24,11 +24,6 @@ using Clock = std::chrono::steady_clock;
 // Reading the clock per descriptor would cost about as much as the readlink; every this many
 // is enough.
 constexpr int kLinksPerDeadlineCheck = 32;
-
-struct DirCloser {
-    void operator()(DIR* directory) const { ::closedir(directory); }
-};
-using Directory = std::unique_ptr<DIR, DirCloser>;
 
 // "socket:[12345]" -> 12345; nullopt for any other link.
 std::optional<std::uint64_t> socket_inode(std::string_view link) {
@@ -46,8 +41,7 @@ std::optional<std::uint64_t> socket_inode(std::string_view link) {
     return inode;
 }
 
-std::optional<int> parse_fd(const char* name) {
-    const std::string_view text(name);
+std::optional<int> parse_fd(std::string_view text) {
     int fd = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), fd);
     if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
@@ -65,31 +59,28 @@ Scan scan_process(int proc_root, std::uint32_t pid, std::uint64_t start_time, st
     auto [end, error] = std::to_chars(path, path + 16, pid);
     std::string_view("/fd").copy(end, 3);
     end[3] = '\0';
-    Fd fd_directory(::openat(proc_root, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd_directory) {
+    DirectoryEntries fds(proc_root, path);
+    if (!fds.is_open()) {
         return Scan::kNotFound;  // gone, a zombie, or not ours to read
     }
-    const Directory fds(::fdopendir(fd_directory.get()));
-    if (!fds) {
-        return Scan::kNotFound;
-    }
-    static_cast<void>(fd_directory.release());  // fdopendir owns it now
     // Longer than any "socket:[N]", so a longer link is cut short and never parses.
     char link[40];
     static_assert(sizeof(link) > sizeof("socket:[18446744073709551615]"));
     int until_check = kLinksPerDeadlineCheck;
-    while (const dirent* entry = ::readdir(fds.get())) {
+    char name[16];
+    while (const auto entry = fds.next()) {
         if (--until_check == 0) {
             if (Clock::now() >= deadline) {
                 return Scan::kOutOfTime;
             }
             until_check = kLinksPerDeadlineCheck;
         }
-        const auto fd = parse_fd(entry->d_name);
-        if (!fd) {
+        const auto fd = parse_fd(*entry);
+        if (!fd || entry->size() >= sizeof(name)) {
             continue;
         }
-        const ssize_t length = ::readlinkat(::dirfd(fds.get()), entry->d_name, link, sizeof(link));
+        *std::copy(entry->begin(), entry->end(), name) = '\0';
+        const ssize_t length = ::readlinkat(fds.fd(), name, link, sizeof(link));
         if (length <= 0) {
             continue;
         }

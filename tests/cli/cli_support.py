@@ -7,11 +7,9 @@ import os
 import pty
 import re
 import select
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -137,26 +135,5 @@ class BusDaemon(harness.Daemon):
     `dbus.bus: none`): same config, rules dir, log and helpers."""
 
     def __init__(self, topology, sluiced, workdir, bus_address, config="", rules=None):
-        self.topology = topology
-        self.workdir = Path(workdir)
-        self.rules_dir = self.workdir / "rules.d"
-        self.rules_dir.mkdir(parents=True, exist_ok=True)
-        self.state = self.workdir / "state" / "rules.yaml"
-        self.log_path = self.workdir / "sluiced.log"
-        self.config_path = self.workdir / "sluiced.yaml"
-        for name, text in (rules or {}).items():
-            (self.rules_dir / name).write_text(text)
-        self.config_path.write_text(
-            f"rules:\n  dirs: [{self.rules_dir}]\n  state: {self.state}\n"
-            f"dbus:\n  bus: \"{bus_address}\"\n  authorization: uid\n"
-            f"log:\n  target: stderr\n" + config)
-        self.log = open(self.log_path, "w")
-        self.process = topology.spawn(topology.client,
-                                      [sluiced, "--config", str(self.config_path),
-                                       "--foreground"],
-                                      stdout=self.log, stderr=subprocess.STDOUT)
-        try:
-            self.wait_log(r"sluiced ready", 20)
-        except AssertionError:
-            self.stop()
-            raise
+        super().__init__(topology, sluiced, workdir, config=config, rules=rules,
+                         dbus=f"dbus:\n  bus: \"{bus_address}\"\n  authorization: uid\n")

@@ -103,7 +103,8 @@ def queue_stats(topology, queue=QUEUE):
 class Daemon:
     """The real sluiced inside the client namespace, with its own config and rules dir."""
 
-    def __init__(self, topology, sluiced, workdir, config="", rules=None, args=()):
+    def __init__(self, topology, sluiced, workdir, config="", rules=None, args=(),
+                 dbus="dbus:\n  bus: none\n"):
         self.topology = topology
         self.workdir = Path(workdir)
         self.rules_dir = self.workdir / "rules.d"
@@ -115,7 +116,7 @@ class Daemon:
             (self.rules_dir / name).write_text(text)
         self.config_path.write_text(
             f"rules:\n  dirs: [{self.rules_dir}]\n  state: {self.state}\n"
-            f"dbus:\n  bus: none\nlog:\n  target: stderr\n" + config)
+            f"{dbus}log:\n  target: stderr\n" + config)
         self.log = open(self.log_path, "w")
         self.process = topology.spawn(topology.client,
                                       [sluiced, "--config", str(self.config_path), "--foreground",

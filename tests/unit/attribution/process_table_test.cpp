@@ -77,6 +77,23 @@ TEST_F(ProcessTableTest, ResyncReadsEveryProcessYoungestFirstAndTheUidsFirst) {
     EXPECT_EQ(order(table, std::nullopt), (std::vector<std::uint32_t>{20, 30, 10}));
 }
 
+TEST_F(ProcessTableTest, AWalkedProcessRemembersItsExeFileOnceLookedAt) {
+    const std::string shell = proc.make_file("sh", "shell");
+    proc.add_process(10, process(100, 1000, shell));
+    ProcessTable table = open_table();
+    table.resync(t0);
+    ASSERT_NE(table.find(10), nullptr);
+    EXPECT_FALSE(table.find(10)->exe_file.has_value());
+
+    const FileKey file{1, 2, 3, 4, 5};
+    table.remember_exe_file(10, 999, file);  // another process that had pid 10
+    EXPECT_FALSE(table.find(10)->exe_file.has_value());
+    table.remember_exe_file(10, 100, file);
+    EXPECT_EQ(table.find(10)->exe_file, file);
+    table.remember_exe_file(10, 100, FileKey{9, 9, 9, 9, 9});  // the first answer stays
+    EXPECT_EQ(table.find(10)->exe_file, file);
+}
+
 TEST_F(ProcessTableTest, ForkCopiesTheParentUntilExecReadsTheNewProgram) {
     const std::string shell = proc.make_file("sh", "shell");
     const std::string curl = proc.make_file("curl", "curl binary");
