@@ -154,6 +154,7 @@ class ProcessAttributor {
     std::chrono::steady_clock::time_point last_resync_{};
     std::vector<ProcEvent> events_;
     bool exe_identity_required_ = true;
+    std::chrono::steady_clock::time_point last_watermark_{};
     Counters counters_;
 };
 

@@ -105,6 +105,13 @@ void ProcessTable::touch(std::uint32_t pid) {
     }
 }
 
+void ProcessTable::note_socket_fd(std::uint32_t pid, int fd) {
+    const auto found = entries_.find(pid);
+    if (found != entries_.end()) {
+        found->second.last_socket_fd = fd;
+    }
+}
+
 void ProcessTable::demote(std::uint32_t pid) {
     const auto found = entries_.find(pid);
     if (found == entries_.end() || !found->second.alive()) {

@@ -28,6 +28,9 @@ struct ProcessEntry {
     // Grows with every fork, exec and socket found held by this process: searches try the most
     // recently active processes first.
     std::uint64_t activity = 0;
+    // The descriptor the last socket found held by this process had: programs that open one
+    // connection after another tend to get the same number again, so a search tries it first.
+    int last_socket_fd = -1;
     // Set by the exit event; the entry stays for the exit grace period so a process that
     // connected and exited at once can still be named.
     std::optional<std::chrono::steady_clock::time_point> exited_at;
@@ -92,6 +95,8 @@ class ProcessTable {
     // that process need not open /proc/PID/exe again. Ignored for another process under the
     // same pid, or when the exec event already told.
     void remember_exe_file(std::uint32_t pid, std::uint64_t start_time, const FileKey& file);
+    // A socket was found held by pid at descriptor `fd` (see ProcessEntry::last_socket_fd).
+    void note_socket_fd(std::uint32_t pid, int fd);
     // A socket was just found held by pid: it goes to the front of the search order.
     void touch(std::uint32_t pid);
     // pid's descriptors were all read in a search and it did not hold the socket sought: it

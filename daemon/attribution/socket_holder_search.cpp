@@ -133,6 +133,15 @@ SocketSearch search_socket_holder(std::uint64_t inode, std::optional<std::uint32
                 return false;
             }
             ++search.processes_scanned;
+            if (entry.last_socket_fd >= 0) {
+                const SocketHolder hinted{entry.info.pid, entry.info.start_time,
+                                          entry.last_socket_fd};
+                if (holds_socket(proc_root, hinted, inode)) {
+                    cache.record(inode, hinted);
+                    search.holder = hinted;
+                    return false;
+                }
+            }
             switch (scan_process(proc_root, entry.info.pid, entry.info.start_time, inode, cache,
                                  deadline, found)) {
                 case Scan::kFound:

@@ -64,6 +64,27 @@ TEST_F(SocketHolderSearchTest, TheSocketsUidIsSearchedFirst) {
     EXPECT_EQ(search_socket_holder(4242, 1000, table, cache, Clock::now() + 5s).holder->pid, 200U);
 }
 
+TEST_F(SocketHolderSearchTest, TheDescriptorOfTheLastSocketFoundIsTriedFirst) {
+    add(100, 1, 1000);
+    proc.add_fd(100, 3, "socket:[1]");
+    proc.add_fd(100, 4, "socket:[2]");
+    proc.add_fd(100, 7, "socket:[4242]");
+    ProcessTable table = open_table();
+    table.resync(Clock::now());
+    table.note_socket_fd(100, 7);
+    const auto search = search_socket_holder(4242, 1000, table, cache, Clock::now() + 5s);
+    ASSERT_TRUE(search.holder.has_value());
+    EXPECT_EQ(*search.holder, (SocketHolder{100, 1, 7}));
+    // Found by the hint alone: the other descriptors were not read.
+    EXPECT_FALSE(cache.find(1).has_value());
+    EXPECT_TRUE(cache.find(4242).has_value());
+
+    // A hint that no longer holds the socket falls back to reading every descriptor.
+    table.note_socket_fd(100, 3);
+    EXPECT_EQ(search_socket_holder(2, 1000, table, cache, Clock::now() + 5s).holder,
+              (SocketHolder{100, 1, 4}));
+}
+
 TEST_F(SocketHolderSearchTest, MatchesTheWholeLinkNotAPrefix) {
     add(300, 1, 1000);
     proc.add_fd(300, 4, "socket:[42420]");
