@@ -53,7 +53,11 @@ class FakeJournal:
 
     def close(self):
         if self.process.poll() is None:
-            os.kill(self.daemon_pid, signal.SIGKILL)
+            # The daemon may have exited while the fake journald is still reporting it.
+            try:
+                os.kill(self.daemon_pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             self.process.wait(timeout=20)
         self.thread.join(timeout=5)
         for directory in reversed(self.created):
