@@ -112,6 +112,13 @@ Result<std::optional<SocketOwner>> parse_sock_diag_answer(std::span<const std::u
         if (error.error == 0) {
             return answer_error("is an acknowledgement without a socket");
         }
+        // The kernel sends a negated errno (1..4095); anything else is not one, and negating
+        // INT_MIN would overflow.
+        constexpr int kMaxErrno = 4095;
+        if (error.error > 0 || error.error < -kMaxErrno) {
+            return answer_error("carries error number " + std::to_string(error.error) +
+                                ", which is no errno");
+        }
         return Error{"looking up socket with sock_diag", -error.error};
     }
     if (header.nlmsg_type != SOCK_DIAG_BY_FAMILY) {

@@ -11,6 +11,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 namespace sluice {
@@ -147,6 +148,14 @@ TEST(SockDiagAnswer, MinisocketsBelongToNoProcess) {
 TEST(SockDiagAnswer, OtherKernelErrorsCarryTheirErrno) {
     EXPECT_EQ(error_text(error_answer(-EPERM)),
               "looking up socket with sock_diag: Operation not permitted");
+}
+
+TEST(SockDiagAnswer, AnErrorNumberThatIsNoErrnoIsAnError) {
+    // Found by fuzz_sock_diag_answer: negating INT_MIN overflowed.
+    EXPECT_EQ(error_text(error_answer(std::numeric_limits<int>::min())),
+              "sock_diag answer carries error number -2147483648, which is no errno");
+    EXPECT_EQ(error_text(error_answer(5)),
+              "sock_diag answer carries error number 5, which is no errno");
 }
 
 TEST(SockDiagAnswer, WrongSequenceIsAnError) {
