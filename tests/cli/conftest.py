@@ -4,27 +4,20 @@ import os
 import pytest
 
 from cli_support import FirewallDouble, PrivateBus, harness
+from fixtures import add_sluiced_option, sluiced  # noqa: F401  (pytest fixtures)
 
 _counter = itertools.count()
 
 
 def pytest_addoption(parser):
     parser.addoption("--sluicectl", required=True, help="path of the sluicectl binary under test")
-    parser.addoption("--sluiced", required=True, help="path of the sluiced binary under test")
+    add_sluiced_option(parser)
 
 
 @pytest.fixture(scope="session")
 def sluicectl(request):
     path = request.config.getoption("--sluicectl")
     assert os.access(path, os.X_OK), f"{path} is not executable"
-    return path
-
-
-@pytest.fixture(scope="session")
-def sluiced(request):
-    path = request.config.getoption("--sluiced")
-    assert os.access(path, os.X_OK), f"{path} is not executable"
-    assert os.geteuid() == 0, "the sluicectl tests need root (namespaces, netfilter, setpriv)"
     return path
 
 

@@ -1,33 +1,11 @@
-import itertools
-import os
-
 import pytest
 
 from bus_harness import PrivateBus, SluicedOnBus
-from harness import Topology
-
-_counter = itertools.count()
+from fixtures import add_sluiced_option, sluiced, topology  # noqa: F401  (pytest fixtures)
 
 
 def pytest_addoption(parser):
-    parser.addoption("--sluiced", required=True, help="path of the sluiced binary under test")
-
-
-@pytest.fixture(scope="session")
-def sluiced(request):
-    path = request.config.getoption("--sluiced")
-    assert os.access(path, os.X_OK), f"{path} is not executable"
-    assert os.geteuid() == 0, "D-Bus tests need root (network namespaces, netfilter, setpriv)"
-    return path
-
-
-@pytest.fixture
-def topology():
-    topo = Topology(f"d{os.getpid()}-{next(_counter)}")
-    try:
-        yield topo
-    finally:
-        topo.close()
+    add_sluiced_option(parser)
 
 
 @pytest.fixture
