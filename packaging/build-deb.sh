@@ -3,6 +3,9 @@
 # puts sluice_VERSION_ARCH.deb into OUTDIR (default: ./dist). docs/packaging.md describes it.
 #   packaging/build-deb.sh [OUTDIR]
 #   SLUICE_DEB_JOBS   parallel compile jobs (default: the number of cores)
+#   SLUICE_DEB_CXXFLAGS_APPEND   compiler flags appended to Debian's (DEB_CXXFLAGS_MAINT_APPEND);
+#                     the test suite passes "-O1 -g1" to build a package for its life cycle
+#                     tests in less time
 # Needs the build dependencies of packaging/debian/control (packaging/install-build-deps.sh
 # installs them); does not need root. The build runs in a temporary copy of the tree, so the
 # checkout and its build directories are left alone.
@@ -26,6 +29,7 @@ cp -r "$source_dir/packaging/debian" "$tree/debian"
 
 echo "build-deb.sh: building in $tree ($jobs jobs)"
 (cd "$tree" && DEB_BUILD_OPTIONS="nocheck noautodbgsym parallel=$jobs" \
+    DEB_CXXFLAGS_MAINT_APPEND="${SLUICE_DEB_CXXFLAGS_APPEND:-}" \
     dpkg-buildpackage --build=binary --no-sign) >"$work_dir/build.log" 2>&1 || {
     tail -n 60 "$work_dir/build.log" >&2
     echo "build-deb.sh: dpkg-buildpackage failed (last 60 lines above)" >&2
