@@ -126,6 +126,8 @@ class Daemon {
     // Rules: the service (admin dirs + state file), inotify reload, SIGHUP, expiry timer.
     void start_rules();
     void reload_rules();
+    void reload_rules_in_background();
+    void rules_loaded(bool changed);
     void connect_rules_to_pipeline();
     Result<void> watch_rules();
     void watch_rule_sources();
@@ -158,6 +160,8 @@ class Daemon {
     bool notify_failing_ = false;
     RuleService rule_service_;                 // publishes each new RuleIndex to the pipeline
     std::optional<RuleWatcher> rule_watcher_;  // empty when inotify is unavailable
+    std::shared_ptr<const RuleIndex> index_before_reload_;  // while a reload runs
+    bool ready_after_reload_ = false;                        // SIGHUP: READY=1 when loaded
     std::optional<IntervalTimer> rule_expiry_timer_;
     std::optional<EventLoop> loop_;
     Fd signals_;
@@ -192,6 +196,7 @@ void Daemon::start_rules() {
     reload_rules();
 }
 
+// At start: the rules are in place before the queue is bound and READY=1 is sent.
 void Daemon::reload_rules() {
     rule_service_.set_locations(config_.rules.dirs, config_.rules.state);
     const auto before = rule_service_.index();
@@ -199,11 +204,29 @@ void Daemon::reload_rules() {
     for (const auto& diagnostic : rule_service_.reload()) {
         logger_->error("{}", diagnostic.to_string());
     }
-    if (rule_service_.index() != before) {
+    rules_loaded(rule_service_.index() != before);
+}
+
+// Later reloads parse and index on the rule loader's thread while packets keep being decided
+// by the current index; rules_loaded() follows when the new index is published.
+void Daemon::reload_rules_in_background() {
+    rule_service_.set_locations(config_.rules.dirs, config_.rules.state);
+    index_before_reload_ = rule_service_.index();
+    for (const auto& diagnostic : rule_service_.reload_in_background()) {
+        logger_->error("{}", diagnostic.to_string());
+    }
+}
+
+void Daemon::rules_loaded(bool changed) {
+    if (changed) {
         logger_->info("loaded {} rules from {} and {}", rule_service_.index()->size(),
                       fmt::join(config_.rules.dirs, ", "), config_.rules.state);
     }
     watch_rule_sources();
+    if (ready_after_reload_) {
+        ready_after_reload_ = false;
+        notify(notifier_.ready());
+    }
 }
 
 // From now on every published index goes to the pipeline in one step, and live flows are
@@ -216,6 +239,13 @@ void Daemon::connect_rules_to_pipeline() {
         }
     };
     publish(rule_service_.index());
+    rule_service_.on_loaded([this](const Diagnostics& diagnostics) {
+        for (const auto& diagnostic : diagnostics) {
+            logger_->error("{}", diagnostic.to_string());
+        }
+        rules_loaded(rule_service_.index() != index_before_reload_);
+        index_before_reload_.reset();
+    });
     rule_service_.on_change([this, publish] {
         const auto index = rule_service_.index();
         publish(index);
@@ -228,12 +258,17 @@ Result<void> Daemon::watch_rules() {
         auto watched = loop_->watch(rule_watcher_->fd(), [this] {
             if (rule_watcher_->on_readable()) {
                 logger_->info("rule files changed; reloading rules");
-                reload_rules();
+                reload_rules_in_background();
             }
         });
         if (!watched) {
             return watched;
         }
+    }
+    if (auto watched = loop_->watch(rule_service_.background_fd(),
+                                    [this] { rule_service_.finish_background_work(); });
+        !watched) {
+        return watched;
     }
     if (rule_expiry_timer_) {
         return loop_->watch(rule_expiry_timer_->fd(), [this] {
@@ -424,9 +459,10 @@ void Daemon::on_signal() {
                 loop_->stop();
                 break;
             case SIGHUP:
+                // READY=1 once the new rules are in force (rules_loaded()).
                 notify(notifier_.reloading());
+                ready_after_reload_ = true;
                 reload();
-                notify(notifier_.ready());
                 break;
             case SIGUSR1:
                 log_stats();
@@ -458,7 +494,7 @@ void Daemon::reload() {
         logger_->error("configuration {} has errors; keeping the running one",
                        options_.config_path);
     }
-    reload_rules();  // a new index reaches the pipeline and live flows through on_change
+    reload_rules_in_background();  // the new index reaches the pipeline through on_change
     if (firewall_) {
         auto intact = firewall_->verify();
         if (!intact || !*intact) {

@@ -1,17 +1,34 @@
 #include "daemon/rule_service.hpp"
 
 #include <set>
+#include <system_error>
 
 #include "rules/rule_parser.hpp"
 #include "rules/rule_writer.hpp"
 
 namespace sluice {
 
+namespace {
+
+std::unique_ptr<RuleLoader> started_loader() {
+    auto loader = RuleLoader::create();
+    if (!loader) {
+        throw std::system_error(loader.error().errno_value, std::generic_category(),
+                                loader.error().message());
+    }
+    return std::move(*loader);
+}
+
+}  // namespace
+
 RuleService::RuleService(std::vector<std::string> admin_dirs, std::string state_path,
-                         const Clock& clock)
+                         const Clock& clock, std::size_t inline_limit)
     : admin_dirs_(std::move(admin_dirs)),
       clock_(clock),
+      inline_limit_(inline_limit),
       store_(std::make_unique<RuleStore>(std::move(state_path))),
+      loader_(started_loader()),
+      admin_by_id_(std::make_shared<const RulesById>()),
       index_(std::make_shared<const RuleIndex>(std::vector<Rule>{})) {}
 
 void RuleService::set_locations(std::vector<std::string> admin_dirs, std::string state_path) {
@@ -61,7 +78,7 @@ Result<std::string> RuleService::add_rule(Rule rule) {
     }
     auto id = store_->add(std::move(*valid));
     if (id) {
-        publish();
+        rebuild();
     }
     return id;
 }
@@ -83,7 +100,7 @@ Result<void> RuleService::update_rule(const std::string& id, Rule rule) {
     }
     auto updated = store_->update(id, std::move(*valid));
     if (updated) {
-        publish();
+        rebuild();
     }
     return updated;
 }
@@ -94,40 +111,111 @@ Result<void> RuleService::remove_rule(const std::string& id) {
     }
     auto removed = store_->remove(id);
     if (removed) {
-        publish();
+        rebuild();
     }
     return removed;
 }
 
+std::vector<SharedRules> RuleService::all_groups() const {
+    auto groups = admin_groups_;
+    groups.push_back(store_->rules());
+    return groups;
+}
+
+std::size_t RuleService::rule_count() const {
+    std::size_t count = 0;
+    for (const auto& group : all_groups()) {
+        count += group ? group->size() : 0;
+    }
+    return count;
+}
+
 std::vector<Rule> RuleService::rules() const {
-    const auto list = index_->rules();
-    return std::vector<Rule>(list.begin(), list.end());
+    std::vector<Rule> rules;
+    rules.reserve(rule_count());
+    for (const auto& group : all_groups()) {
+        if (group) {
+            rules.insert(rules.end(), group->begin(), group->end());
+        }
+    }
+    return rules;
 }
 
 const Rule* RuleService::find(const std::string& id) const {
-    const auto found = by_id_.find(id);
-    return found == by_id_.end() ? nullptr : found->second;
+    if (const auto found = admin_by_id_->find(id); found != admin_by_id_->end()) {
+        return found->second;
+    }
+    return store_->find(id);
 }
 
-Diagnostics RuleService::reload() {
-    Diagnostics diagnostics = catalog_.load(admin_dirs_, "");
-    const auto state = store_->load();
-    diagnostics.insert(diagnostics.end(), state.begin(), state.end());
-    if (auto pruned = store_->prune_expired(clock_.wall_now()); !pruned) {
-        diagnostics.push_back(Diagnostic{store_->path(), 0, 0, pruned.error().message()});
-    }
-    auto groups = catalog_.groups();
-    groups.push_back(store_->rules());
-    if (groups != published_groups_) {
-        publish();
+namespace {
+
+// Reads the state file again and drops its expired rules; the problems, if any.
+Diagnostics reload_state(RuleStore& store, TimePoint now) {
+    Diagnostics diagnostics = store.load();
+    if (auto pruned = store.prune_expired(now); !pruned) {
+        diagnostics.push_back(Diagnostic{store.path(), 0, 0, pruned.error().message()});
     }
     return diagnostics;
+}
+
+}  // namespace
+
+Diagnostics RuleService::reload() {
+    const auto state = reload_state(*store_, clock_.wall_now());
+    auto outcome = loader_->load({++generation_, true, admin_dirs_, store_->rules()});
+    Diagnostics diagnostics = outcome.diagnostics;
+    diagnostics.insert(diagnostics.end(), state.begin(), state.end());
+    apply(std::move(outcome));
+    return diagnostics;
+}
+
+Diagnostics RuleService::reload_in_background() {
+    auto state = reload_state(*store_, clock_.wall_now());
+    requested_ = ++generation_;
+    loader_->submit({generation_, true, admin_dirs_, store_->rules()});
+    return state;
+}
+
+void RuleService::finish_background_work() {
+    if (auto outcome = loader_->take()) {
+        received_ = outcome->generation;
+        if (outcome->admin_reloaded) {
+            loaded_.insert(loaded_.end(), outcome->diagnostics.begin(),
+                           outcome->diagnostics.end());
+            loaded_pending_ = true;
+        }
+        apply(std::move(*outcome));
+    }
+    if (loaded_pending_ && !background_busy()) {
+        const Diagnostics diagnostics = std::move(loaded_);
+        loaded_ = {};
+        loaded_pending_ = false;
+        for (const auto& callback : loaded_callbacks_) {
+            callback(diagnostics);
+        }
+    }
+}
+
+void RuleService::apply(RuleLoader::Outcome outcome) {
+    if (outcome.admin_reloaded && outcome.admin_version > admin_version_) {
+        admin_version_ = outcome.admin_version;
+        admin_groups_ = std::move(outcome.admin_groups);
+        admin_by_id_ = std::move(outcome.admin_by_id);
+    }
+    if (outcome.generation == generation_) {
+        // Built from the admin rules just taken and the state rules unchanged since.
+        publish(all_groups(), std::move(outcome.index));
+    } else if (outcome.admin_reloaded && requested_ <= outcome.generation) {
+        // State changes made since were published inline with the older admin rules.
+        rebuild();
+    }
 }
 
 Result<std::size_t> RuleService::prune_expired(TimePoint now) {
     auto removed = store_->prune_expired(now);
     if (removed && *removed > 0) {
-        publish();
+        rebuild();
     }
     return removed;
 }
@@ -136,27 +224,43 @@ void RuleService::on_change(std::function<void()> callback) {
     callbacks_.push_back(std::move(callback));
 }
 
+void RuleService::on_loaded(std::function<void(const Diagnostics&)> callback) {
+    loaded_callbacks_.push_back(std::move(callback));
+}
+
 std::vector<std::string> RuleService::list_files() const {
     std::set<std::string> paths;
-    for (const auto& rule : index_->rules()) {
-        if (!rule.host_list_path.empty()) {
-            paths.insert(rule.host_list_path);
-        }
-        if (!rule.ip_list_path.empty()) {
-            paths.insert(rule.ip_list_path);
+    for (const auto& group : all_groups()) {
+        for (const auto& rule : group ? *group : std::vector<Rule>{}) {
+            if (!rule.host_list_path.empty()) {
+                paths.insert(rule.host_list_path);
+            }
+            if (!rule.ip_list_path.empty()) {
+                paths.insert(rule.ip_list_path);
+            }
         }
     }
     return {paths.begin(), paths.end()};
 }
 
-void RuleService::publish() {
-    published_groups_ = catalog_.groups();
-    published_groups_.push_back(store_->rules());
-    index_ = std::make_shared<const RuleIndex>(published_groups_);
-    by_id_.clear();
-    for (const auto& rule : index_->rules()) {
-        by_id_.emplace(rule.id, &rule);
+void RuleService::rebuild() {
+    ++generation_;
+    if (rule_count() > inline_limit_) {
+        requested_ = generation_;
+        loader_->submit({generation_, false, {}, store_->rules()});
+        return;
     }
+    auto groups = all_groups();
+    auto index = std::make_shared<const RuleIndex>(groups);
+    publish(std::move(groups), std::move(index));
+}
+
+void RuleService::publish(std::vector<SharedRules> groups, std::shared_ptr<const RuleIndex> index) {
+    if (groups == published_groups_) {
+        return;  // nothing changed: keep the index connections are decided by
+    }
+    published_groups_ = std::move(groups);
+    index_ = std::move(index);
     for (const auto& callback : callbacks_) {
         callback();
     }

@@ -109,3 +109,38 @@ def test_editing_a_list_file_a_rule_names_is_picked_up(topology, sluiced, tmp_pa
         daemon.wait_log(r"reject out tcp .*:80 .*rule=bad-nets")
     finally:
         assert daemon.stop() == 0
+
+
+def test_connections_are_decided_while_a_large_reload_is_parsed(topology, sluiced, tmp_path):
+    """A reload of 200,000 rules is parsed and indexed on the rule loader's thread: the event
+    loop keeps deciding connections with the current rules until the new index is published.
+    (A reload on the event loop would hold every connection until the "loaded" line.)"""
+    topology.start_servers([80])
+    daemon = Daemon(topology, sluiced, tmp_path, config="default_action: deny\n",
+                    rules={"50-web.yaml": WEB.format(action="allow")})
+    try:
+        assert connects(topology)
+        loads = len(re.findall(r"loaded \d+ rules", daemon.text()))
+        for part in range(2):
+            lines = ["rules:"]
+            for i in range(100_000):
+                n = part * 100_000 + i
+                lines.append(f"  - {{id: bulk-{n}, action: deny, protocol: tcp, port: 9000, "
+                             f"host: h{n}.bulk.test}}")
+            staged = tmp_path / f"bulk-{part}.yaml"
+            staged.write_text("\n".join(lines) + "\n")
+            staged.rename(daemon.rules_dir / f"60-bulk-{part}.yaml")
+        daemon.wait_log("rule files changed; reloading rules")
+
+        def reloaded():
+            return len(re.findall(r"loaded \d+ rules", daemon.text())) > loads
+
+        decided_during_reload = 0
+        while not reloaded():
+            if connects(topology, timeout=5.0) and not reloaded():
+                decided_during_reload += 1
+        assert decided_during_reload >= 1, "no connection was decided while the rules reloaded"
+        daemon.wait_log(r"loaded 200001 rules")
+        assert connects(topology)  # the web rule still allows, now from the new index
+    finally:
+        assert daemon.stop() == 0

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <poll.h>
+
 #include <filesystem>
 
 #include "tests/unit/rules/rules_test_support.hpp"
@@ -44,9 +46,24 @@ std::vector<std::string> ids(const std::vector<Rule>& rules) {
 }
 
 // A service over a temp dir: admin rules in d/, state in state/rules.yaml.
+// inline_limit 0 sends every change to the loader's worker thread.
 struct Fixture {
-    Fixture() : service({tmp.path("d")}, tmp.path("state/rules.yaml"), clock) {
+    explicit Fixture(std::size_t inline_limit = RuleService::kDefaultInlineLimit)
+        : service({tmp.path("d")}, tmp.path("state/rules.yaml"), clock, inline_limit) {
         service.on_change([this] { ++changes; });
+        service.on_loaded([this](const Diagnostics& diagnostics) {
+            ++loads;
+            loaded_errors = testing::to_strings(diagnostics);
+        });
+    }
+    // What the event loop does: waits for background_fd() and collects the work, until none
+    // is left.
+    void finish_background_work() {
+        while (service.background_busy()) {
+            pollfd ready{service.background_fd(), POLLIN, 0};
+            ASSERT_EQ(::poll(&ready, 1, 10'000), 1) << "the rule loader never finished";
+            service.finish_background_work();
+        }
     }
     std::string decision(const Connection& connection = web_connection()) const {
         const Rule* rule = service.index()->match(connection, clock.now);
@@ -57,6 +74,8 @@ struct Fixture {
     ManualClock clock;
     RuleService service;
     int changes = 0;
+    int loads = 0;
+    std::vector<std::string> loaded_errors;
 };
 
 TEST(RuleService, ReloadLoadsAdminRulesThenStateRulesAndPublishesOnce) {
@@ -203,6 +222,104 @@ TEST(RuleService, ListFilesAreThoseTheRulesName) {
                                    "}\n  - {action: deny, host_list: " + hosts + "}\n");
     ASSERT_TRUE(f.service.reload().empty());
     EXPECT_EQ(f.service.list_files(), (Errors{hosts, nets}));
+}
+
+TEST(RuleService, BackgroundReloadPublishesOnlyWhenCollectedAndReportsErrors) {
+    Fixture f;
+    const auto file = f.tmp.write("d/10-a.yaml", "rules:\n  - {id: web, action: allow}\n");
+    ASSERT_TRUE(f.service.reload().empty());
+    f.tmp.write("d/10-a.yaml", "rules:\n  - {id: web, action: deny}\n");
+    f.tmp.write("d/20-b.yaml", "rules:\n  - {id: broken, action: maybe}\n");
+    EXPECT_TRUE(f.service.reload_in_background().empty());
+    EXPECT_TRUE(f.service.background_busy());
+    // Until the event loop collects the work, connections see the old index, whole.
+    EXPECT_EQ(f.decision(), "web");
+    EXPECT_EQ(f.service.index()->rules()[0].action, Action::kAllow);
+    EXPECT_EQ(f.changes, 1);
+    f.finish_background_work();
+    EXPECT_EQ(f.changes, 2);
+    EXPECT_EQ(f.loads, 1);
+    EXPECT_EQ(f.loaded_errors.size(), 1U);
+    EXPECT_TRUE(f.loaded_errors.at(0).starts_with(f.tmp.path("d/20-b.yaml") + ":2:"));
+    EXPECT_EQ(f.service.index()->rules()[0].action, Action::kDeny);
+    EXPECT_EQ(f.service.find("web")->action, Action::kDeny);
+    EXPECT_EQ(f.service.find("web")->source.file, file);
+}
+
+TEST(RuleService, BackgroundReloadWithNothingChangedStillReportsTheLoad) {
+    Fixture f;
+    f.tmp.write("d/10-a.yaml", "rules:\n  - {id: web, action: allow}\n");
+    ASSERT_TRUE(f.service.reload().empty());
+    const auto index = f.service.index();
+    f.service.reload_in_background();
+    f.finish_background_work();
+    EXPECT_EQ(f.loads, 1);
+    EXPECT_EQ(f.changes, 1);
+    EXPECT_EQ(f.service.index(), index);
+}
+
+TEST(RuleService, LargeRuleSetsAreIndexedOnTheWorkerWhileRulesShowTheChangeAtOnce) {
+    Fixture f(0);
+    f.tmp.write("d/10-a.yaml", "rules:\n  - {id: admin-web, action: allow, port: 443}\n");
+    ASSERT_TRUE(f.service.reload().empty());
+    EXPECT_EQ(f.changes, 1);
+    auto id = f.service.add_rule(make_rule("action: deny, port: 443"));
+    ASSERT_TRUE(id) << id.error().message();
+    // Listed and found at once; decisions follow when the index is collected.
+    EXPECT_EQ(ids(f.service.rules()), (Errors{"admin-web", *id}));
+    EXPECT_NE(f.service.find(*id), nullptr);
+    EXPECT_EQ(f.decision(), "admin-web");
+    f.finish_background_work();
+    EXPECT_EQ(f.decision(), *id);
+    EXPECT_EQ(f.changes, 2);
+    EXPECT_EQ(f.loads, 0);  // no reload was asked
+    ASSERT_TRUE(f.service.remove_rule(*id));
+    f.finish_background_work();
+    EXPECT_EQ(f.decision(), "admin-web");
+}
+
+// A state change made while a background reload runs must not be lost when the reload's
+// index (built with the older state rules) arrives, whichever side is faster.
+TEST(RuleService, StateChangeDuringBackgroundReloadEndsInOneIndexWithBoth) {
+    for (const std::size_t inline_limit : {RuleService::kDefaultInlineLimit, std::size_t{0}}) {
+        Fixture f(inline_limit);
+        f.tmp.write("d/10-a.yaml", "rules:\n  - {id: admin-web, action: allow, port: 443}\n");
+        ASSERT_TRUE(f.service.reload().empty());
+        f.tmp.write("d/10-a.yaml",
+                    "rules:\n  - {id: admin-web, action: allow, port: 443}\n"
+                    "  - {id: admin-ssh, action: allow, port: 22}\n");
+        f.service.reload_in_background();
+        auto id = f.service.add_rule(make_rule("id: mine, action: deny, port: 443"));
+        ASSERT_TRUE(id) << id.error().message();
+        f.finish_background_work();
+        EXPECT_EQ(ids(f.service.rules()), (Errors{"admin-web", "admin-ssh", "mine"}))
+            << "inline_limit " << inline_limit;
+        EXPECT_EQ(f.decision(), "mine");
+        Connection ssh = web_connection();
+        ssh.remote_port = 22;
+        EXPECT_EQ(f.decision(ssh), "admin-ssh") << "inline_limit " << inline_limit;
+        EXPECT_EQ(f.loads, 1);
+    }
+}
+
+TEST(RuleService, ManyBackgroundRequestsEndAtTheNewestRules) {
+    Fixture f(0);
+    ASSERT_TRUE(f.service.reload().empty());
+    std::vector<std::string> added;
+    for (int i = 0; i < 20; ++i) {
+        auto id = f.service.add_rule(
+            make_rule("id: added-" + std::to_string(i) + ", action: allow, port: " +
+                      std::to_string(1000 + i)));
+        ASSERT_TRUE(id) << id.error().message();
+        added.push_back(*id);
+        if (i % 5 == 0) {
+            f.service.reload_in_background();
+        }
+    }
+    f.finish_background_work();
+    EXPECT_EQ(f.service.index()->size(), 20U);
+    EXPECT_EQ(ids(f.service.rules()), added);
+    EXPECT_EQ(f.loads, 1);  // the reloads merged or followed each other; reported when all done
 }
 
 }  // namespace
