@@ -161,7 +161,7 @@ class Daemon {
     RuleService rule_service_;                 // publishes each new RuleIndex to the pipeline
     std::optional<RuleWatcher> rule_watcher_;  // empty when inotify is unavailable
     std::shared_ptr<const RuleIndex> index_before_reload_;  // while a reload runs
-    bool ready_after_reload_ = false;                        // SIGHUP: READY=1 when loaded
+    bool ready_after_reload_ = false;                       // SIGHUP: READY=1 when loaded
     std::optional<IntervalTimer> rule_expiry_timer_;
     std::optional<EventLoop> loop_;
     Fd signals_;

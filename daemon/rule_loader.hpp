@@ -54,7 +54,7 @@ class RuleLoader {
         std::uint64_t generation = 0;
         bool admin_reloaded = false;
         std::uint64_t admin_version = 0;  // counts the loader's reloads: newer is greater
-        Diagnostics diagnostics;  // of the admin files, when reloaded
+        Diagnostics diagnostics;          // of the admin files, when reloaded
         std::vector<SharedRules> admin_groups;
         std::shared_ptr<const RulesById> admin_by_id;
         std::shared_ptr<const RuleIndex> index;  // admin groups, then the state rules
@@ -66,6 +66,8 @@ class RuleLoader {
     ~RuleLoader();
     RuleLoader(const RuleLoader&) = delete;
     RuleLoader& operator=(const RuleLoader&) = delete;
+    RuleLoader(RuleLoader&&) = delete;  // the worker holds `this`
+    RuleLoader& operator=(RuleLoader&&) = delete;
 
     // Runs `request` now on the calling thread; waits for a request the worker is running.
     Outcome load(const Request& request);

@@ -181,8 +181,7 @@ void RuleService::finish_background_work() {
     if (auto outcome = loader_->take()) {
         received_ = outcome->generation;
         if (outcome->admin_reloaded) {
-            loaded_.insert(loaded_.end(), outcome->diagnostics.begin(),
-                           outcome->diagnostics.end());
+            loaded_.insert(loaded_.end(), outcome->diagnostics.begin(), outcome->diagnostics.end());
             loaded_pending_ = true;
         }
         apply(std::move(*outcome));

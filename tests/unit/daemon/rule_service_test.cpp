@@ -307,9 +307,9 @@ TEST(RuleService, ManyBackgroundRequestsEndAtTheNewestRules) {
     ASSERT_TRUE(f.service.reload().empty());
     std::vector<std::string> added;
     for (int i = 0; i < 20; ++i) {
-        auto id = f.service.add_rule(
-            make_rule("id: added-" + std::to_string(i) + ", action: allow, port: " +
-                      std::to_string(1000 + i)));
+        auto id =
+            f.service.add_rule(make_rule("id: added-" + std::to_string(i) +
+                                         ", action: allow, port: " + std::to_string(1000 + i)));
         ASSERT_TRUE(id) << id.error().message();
         added.push_back(*id);
         if (i % 5 == 0) {
