@@ -3,6 +3,7 @@
 // attributing new connections, printed as p50/p99, and the CPU the process table costs at idle.
 // Needs root (proc connector, exec watch). Figures only; nothing here asserts timing.
 #include <benchmark/benchmark.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -10,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +31,7 @@
 
 #include "daemon/attribution/exe_identity_cache.hpp"
 #include "daemon/attribution/process_attributor.hpp"
+#include "daemon/attribution/socket_lookup.hpp"
 #include "daemon/base/fd.hpp"
 
 namespace {
@@ -218,26 +221,98 @@ void BM_NewConnectionOfABusyProcess(benchmark::State& state) {
 }
 BENCHMARK(BM_NewConnectionOfABusyProcess)->UseManualTime()->Iterations(5000);
 
+// The floor of a just-started process's attribution: what any attributor has to ask the
+// kernel, without a process table: the sock_diag query for the inode, then /proc/PID/fd of the
+// (here known) pid listed and its links read, newest descriptor first, until the socket. The
+// kernel's cost of a new process's first /proc/PID/fd listing, and the VM's syscall tail, show
+// here. True when the socket was found.
+bool floor_lookup(sluice::SocketLookup& lookup, int proc, pid_t pid, const Connection& connection,
+                  std::vector<int>& fds) {
+    const auto owner =
+        lookup.find(connection.protocol, connection.local_address, connection.local_port,
+                    connection.remote_address, connection.remote_port);
+    if (!owner || !*owner) {
+        return false;
+    }
+    const std::string wanted = "socket:[" + std::to_string((*owner)->inode) + "]";
+    const std::string directory = std::to_string(pid) + "/fd";
+    const Fd listing(::openat(proc, directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    alignas(8) char entries[4096];
+    const long got = ::syscall(SYS_getdents64, listing.get(), entries, sizeof(entries));
+    fds.clear();
+    for (long at = 0; at < got;) {
+        const auto* entry = reinterpret_cast<const dirent64*>(entries + at);
+        if (entry->d_name[0] != '.') {
+            fds.push_back(std::atoi(entry->d_name));
+        }
+        at += entry->d_reclen;
+    }
+    std::sort(fds.begin(), fds.end(), std::greater<>());
+    char link[64];
+    for (const int fd : fds) {
+        const ssize_t length =
+            ::readlinkat(listing.get(), std::to_string(fd).c_str(), link, sizeof(link));
+        if (length > 0 && std::string_view(link, static_cast<std::size_t>(length)) == wanted) {
+            return true;
+        }
+    }
+    return false;
+}
+
 // A process started just now connects: its fork and exec events are in the table (applied as
-// they came, as the daemon's loop does), and it is the youngest process of its uid.
+// they came, as the daemon's loop does), and it is the youngest process of its uid. Each
+// iteration also measures the floor above on another just-started process, interleaved so both
+// meet the same machine; floor_* counters and the ratios compare them.
 void BM_NewConnectionOfANewProcess(benchmark::State& state) {
+    auto lookup = sluice::SocketLookup::open();
+    const Fd proc(::open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!lookup || !proc) {
+        state.SkipWithError("no sock_diag or /proc");
+        return;
+    }
     Samples samples;
+    Samples floor;
     int wrong = 0;
+    int floor_wrong = 0;
+    std::vector<int> fds;
     for (auto _ : state) {
-        const auto [child, port] = spawn_child(kConnectOnce);
-        Connection connection = connection_of(port);
-        catch_up();
-        measure(state, samples, [&] {
-            benchmark::DoNotOptimize(
-                g_attributor->attribute(connection, std::nullopt, std::nullopt));
-        });
-        ::kill(child, SIGKILL);
-        ::waitpid(child, nullptr, 0);
-        wrong += connection.pid != static_cast<std::uint32_t>(child) ? 1 : 0;
+        {
+            const auto [child, port] = spawn_child(kConnectOnce);
+            Connection connection = connection_of(port);
+            catch_up();
+            measure(state, samples, [&] {
+                benchmark::DoNotOptimize(
+                    g_attributor->attribute(connection, std::nullopt, std::nullopt));
+            });
+            ::kill(child, SIGKILL);
+            ::waitpid(child, nullptr, 0);
+            wrong += connection.pid != static_cast<std::uint32_t>(child) ? 1 : 0;
+        }
+        {
+            const auto [child, port] = spawn_child(kConnectOnce);
+            const Connection connection = connection_of(port);
+            catch_up();
+            const double cpu_start = thread_cpu_now_us();
+            const auto start = Clock::now();
+            const bool found = floor_lookup(*lookup, proc.get(), child, connection, fds);
+            floor.wall_us.push_back(
+                std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+            floor.cpu_us.push_back(thread_cpu_now_us() - cpu_start);
+            ::kill(child, SIGKILL);
+            ::waitpid(child, nullptr, 0);
+            floor_wrong += found ? 0 : 1;
+        }
     }
     report(state, samples, wrong);
+    state.counters["floor_p50_us"] = percentile(floor.wall_us, 0.50);
+    state.counters["floor_p99_us"] = percentile(floor.wall_us, 0.99);
+    state.counters["floor_not_found"] = floor_wrong;
+    state.counters["p50_vs_floor"] =
+        percentile(samples.wall_us, 0.50) / percentile(floor.wall_us, 0.50);
+    state.counters["p99_vs_floor"] =
+        percentile(samples.wall_us, 0.99) / percentile(floor.wall_us, 0.99);
 }
-BENCHMARK(BM_NewConnectionOfANewProcess)->UseManualTime()->Iterations(500);
+BENCHMARK(BM_NewConnectionOfANewProcess)->UseManualTime()->Iterations(1000);
 
 // The same connection again (a retransmitted SYN, a second packet before the verdict): the
 // inode cache answers after one readlink.

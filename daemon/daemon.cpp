@@ -447,6 +447,9 @@ void Daemon::on_queue_readable() {
     if (auto flushed = queue_->flush(); !flushed) {
         logger_->error("{}", flushed.error().message());
     }
+    if (attribution_) {
+        attribution_->after_verdicts();
+    }
 }
 
 void Daemon::on_signal() {

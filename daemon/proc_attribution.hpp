@@ -26,6 +26,8 @@ class ProcAttribution final : public AttributionSource {
     // when any is readable.
     [[nodiscard]] std::vector<int> event_fds() const { return attributor_->event_fds(); }
     void on_events_readable() noexcept;
+    // After the verdicts of a batch of queued packets went out: bookkeeping no verdict waits for.
+    void after_verdicts() noexcept { attributor_->observe_queue_if_due(); }
 
     void require_exe_identity(bool required) { attributor_->require_exe_identity(required); }
     [[nodiscard]] const ProcessAttributor& attributor() const { return *attributor_; }

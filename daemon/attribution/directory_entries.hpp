@@ -21,7 +21,8 @@ class DirectoryEntries {
 
     [[nodiscard]] bool is_open() const { return static_cast<bool>(directory_); }
     [[nodiscard]] int fd() const { return directory_.get(); }
-    // The next name, valid until the next call; nullopt at the end (or on a read error).
+    // The next name, valid until the next call; nullopt at the end (or on a read error). The
+    // directory stays open (fd()) until this object goes.
     std::optional<std::string_view> next();
 
   private:
@@ -29,6 +30,8 @@ class DirectoryEntries {
     alignas(8) std::array<char, 4096> buffer_{};
     std::size_t filled_ = 0;
     std::size_t position_ = 0;
+    bool last_batch_ = false;  // the buffer holds the directory's last records
+    bool at_end_ = false;
 };
 
 }  // namespace sluice

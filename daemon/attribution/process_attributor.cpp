@@ -1,8 +1,10 @@
 #include "daemon/attribution/process_attributor.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 
 #include <algorithm>
+#include <array>
 
 #include "daemon/attribution/socket_holder_search.hpp"
 
@@ -112,8 +114,21 @@ std::vector<int> ProcessAttributor::event_fds() const {
 }
 
 void ProcessAttributor::drain_events(std::size_t max_datagrams) {
+    // One poll says which of the two has anything: reading both when both are empty (the
+    // common case before a lookup) would cost two syscalls. An error (ENOBUFS on the
+    // connector) shows as POLLERR and is read too.
+    bool exec_pending = exec_watch_.has_value();
+    bool connector_pending = connector_.has_value();
+    if (exec_pending && connector_pending) {
+        std::array<pollfd, 2> ready{pollfd{exec_watch_->fd(), POLLIN, 0},
+                                    pollfd{connector_->fd(), POLLIN, 0}};
+        if (::poll(ready.data(), ready.size(), 0) >= 0) {
+            exec_pending = ready[0].revents != 0;
+            connector_pending = ready[1].revents != 0;
+        }
+    }
     // Exec opens first: the kernel queued them before the exec events that will use them.
-    if (exec_watch_) {
+    if (exec_pending) {
         exec_opens_.clear();
         static_cast<void>(exec_watch_->read(exec_opens_, max_datagrams));
         for (ExecOpen& open : exec_opens_) {
@@ -121,7 +136,7 @@ void ProcessAttributor::drain_events(std::size_t max_datagrams) {
         }
         exec_opens_.clear();
     }
-    if (connector_) {
+    if (connector_pending) {
         events_.clear();
         auto status = connector_->read(events_, max_datagrams);
         const auto now = Clock::now();
@@ -352,6 +367,10 @@ ProcessAttributor::Notes ProcessAttributor::attribute(Connection& connection,
     if (connection.gid) {
         connection.group_name = user_names_.group_name(*connection.gid).value_or("");
     }
+    return notes;
+}
+
+void ProcessAttributor::observe_queue_if_due() {
     // One observation a millisecond is plenty: it only narrows when a packet whose socket is
     // gone was queued, and at thousands of connections a second the pread would be one
     // syscall in every lookup.
@@ -359,7 +378,6 @@ ProcessAttributor::Notes ProcessAttributor::attribute(Connection& connection,
         watermarks_->observe(now);
         last_watermark_ = now;
     }
-    return notes;
 }
 
 }  // namespace sluice

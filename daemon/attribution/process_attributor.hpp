@@ -104,6 +104,10 @@ class ProcessAttributor {
     Notes attribute(Connection& connection, std::optional<std::uint32_t> packet_uid,
                     std::optional<std::uint32_t> packet_gid,
                     std::optional<std::uint32_t> packet_id = std::nullopt);
+    // Samples the queue's packet-id watermark (at most once a millisecond), which dates packets
+    // whose socket was gone. The daemon calls it after sending a batch's verdicts: a pread
+    // that no verdict waits for.
+    void observe_queue_if_due();
 
     // Whether a connection waits for its executable's sha256 and package (hashing a file seen
     // for the first time can take tens of milliseconds). Only rules naming them need that;

@@ -52,9 +52,12 @@ std::optional<int> parse_fd(std::string_view text) {
 
 enum class Scan { kFound, kNotFound, kOutOfTime };
 
-// Reads every link of PROC/PID/fd, recording sockets; stops at `inode`.
+// Reads the links of PROC/PID/fd, recording sockets; stops at `inode`. Highest descriptor
+// first: the socket of a connection being made is usually the newest the process opened, and
+// 0, 1 and 2 (rarely sockets) come last. `order` is scratch space.
 Scan scan_process(int proc_root, std::uint32_t pid, std::uint64_t start_time, std::uint64_t inode,
-                  SocketInodeCache& cache, Clock::time_point deadline, SocketHolder& found) {
+                  SocketInodeCache& cache, Clock::time_point deadline, std::vector<int>& order,
+                  SocketHolder& found) {
     char path[32];
     auto [end, error] = std::to_chars(path, path + 16, pid);
     std::string_view("/fd").copy(end, 3);
@@ -63,23 +66,26 @@ Scan scan_process(int proc_root, std::uint32_t pid, std::uint64_t start_time, st
     if (!fds.is_open()) {
         return Scan::kNotFound;  // gone, a zombie, or not ours to read
     }
+    order.clear();
+    while (const auto entry = fds.next()) {
+        if (const auto fd = parse_fd(*entry)) {
+            order.push_back(*fd);
+        }
+    }
+    std::sort(order.begin(), order.end(), std::greater<>());
     // Longer than any "socket:[N]", so a longer link is cut short and never parses.
     char link[40];
     static_assert(sizeof(link) > sizeof("socket:[18446744073709551615]"));
     int until_check = kLinksPerDeadlineCheck;
     char name[16];
-    while (const auto entry = fds.next()) {
+    for (const int fd : order) {
         if (--until_check == 0) {
             if (Clock::now() >= deadline) {
                 return Scan::kOutOfTime;
             }
             until_check = kLinksPerDeadlineCheck;
         }
-        const auto fd = parse_fd(*entry);
-        if (!fd || entry->size() >= sizeof(name)) {
-            continue;
-        }
-        *std::copy(entry->begin(), entry->end(), name) = '\0';
+        *std::to_chars(name, name + sizeof(name) - 1, fd).ptr = '\0';
         const ssize_t length = ::readlinkat(fds.fd(), name, link, sizeof(link));
         if (length <= 0) {
             continue;
@@ -88,7 +94,7 @@ Scan scan_process(int proc_root, std::uint32_t pid, std::uint64_t start_time, st
         if (!seen) {
             continue;
         }
-        const SocketHolder holder{pid, start_time, *fd};
+        const SocketHolder holder{pid, start_time, fd};
         cache.record(*seen, holder);
         if (*seen == inode) {
             found = holder;
@@ -121,6 +127,7 @@ SocketSearch search_socket_holder(std::uint64_t inode, std::optional<std::uint32
     const int proc_root = table.proc_root();
     SocketHolder found;
     std::vector<std::uint32_t> scanned;
+    std::vector<int> order;
     // Known processes; with a uid, `of_uid` says whether this pass takes that uid's processes
     // (visited first by the table) or the others.
     const auto search_table = [&](bool of_uid) {
@@ -143,7 +150,7 @@ SocketSearch search_socket_holder(std::uint64_t inode, std::optional<std::uint32
                 }
             }
             switch (scan_process(proc_root, entry.info.pid, entry.info.start_time, inode, cache,
-                                 deadline, found)) {
+                                 deadline, order, found)) {
                 case Scan::kFound:
                     search.holder = found;
                     return false;
@@ -185,8 +192,8 @@ SocketSearch search_socket_holder(std::uint64_t inode, std::optional<std::uint32
             if (!stat) {
                 continue;
             }
-            const Scan scan =
-                scan_process(proc_root, pid, stat->start_time, inode, cache, deadline, found);
+            const Scan scan = scan_process(proc_root, pid, stat->start_time, inode, cache, deadline,
+                                           order, found);
             if (scan == Scan::kFound) {
                 search.holder = found;
                 return;
