@@ -20,12 +20,6 @@ namespace {
 constexpr std::size_t kBufferBytes = 1 << 16;
 // Events read per call before the loop looks at its other sources again.
 constexpr std::size_t kMaxReceivesPerCall = 4096;
-// The kernel drops events only when the socket's buffer is full (or, rarely, when it cannot
-// allocate): the call after a drop then reads far more datagrams than this, so the drop
-// counter (one getsockopt) is read only after such a call, or once a second, not at every
-// connection's one or two events.
-constexpr std::size_t kDropCheckDatagrams = 256;
-constexpr std::chrono::seconds kDropCheckInterval{1};
 constexpr std::string_view kAccountingPath = "/proc/sys/net/netfilter/nf_conntrack_acct";
 
 Result<Fd> open_netlink(bool nonblocking) {
@@ -97,7 +91,6 @@ Result<ConntrackMonitor> ConntrackMonitor::open(MarkLayout marks, const Options&
     }
     ConntrackMonitor monitor(std::move(*events), std::move(*control), marks, options);
     monitor.last_drops_ = monitor.socket_drops().value_or(0);
-    monitor.last_drop_check_ = now;
     // Subscribed first, dumped second: a flow that starts in between is in both, never in
     // neither.
     if (auto dumped = monitor.resync(now); !dumped) {
@@ -118,7 +111,6 @@ std::optional<std::uint32_t> ConntrackMonitor::socket_drops() const {
 
 Result<std::size_t> ConntrackMonitor::receive(SteadyTime now) {
     std::size_t events = 0;
-    std::size_t datagrams = 0;
     bool lost = false;
     auto* bytes = reinterpret_cast<std::uint8_t*>(buffer_.data());
     const std::size_t capacity = buffer_.size() * sizeof(std::uint32_t);
@@ -140,7 +132,6 @@ Result<std::size_t> ConntrackMonitor::receive(SteadyTime now) {
             }
             return Error::from_errno("cannot read conntrack events");
         }
-        ++datagrams;
         // Only the kernel (port 0) speaks for conntrack.
         if (sender.nl_pid != 0) {
             ++counters_.malformed;
@@ -158,12 +149,9 @@ Result<std::size_t> ConntrackMonitor::receive(SteadyTime now) {
             table_.apply(*entry, now);
         }
     }
-    if (lost || datagrams >= kDropCheckDatagrams || now - last_drop_check_ >= kDropCheckInterval) {
-        last_drop_check_ = now;
-        if (const auto drops = socket_drops(); drops && *drops != last_drops_) {
-            last_drops_ = *drops;
-            lost = true;
-        }
+    if (const auto drops = socket_drops(); drops && *drops != last_drops_) {
+        last_drops_ = *drops;
+        lost = true;
     }
     if (lost) {
         ++counters_.losses;

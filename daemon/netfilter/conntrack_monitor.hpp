@@ -21,8 +21,7 @@ Result<void> enable_conntrack_accounting();
 // dumps the whole table to resync at start and whenever events were lost. The event socket
 // has a big receive buffer and NETLINK_NO_ENOBUFS, so an event flood never leaves it in an
 // error state; the kernel counts what it could not queue in the socket's drop counter
-// (SO_MEMINFO), which is how a loss is noticed (read after a call that found the buffer
-// crowded, or once a second). Resyncs are at most one per
+// (SO_MEMINFO), which is how a loss is noticed. Resyncs are at most one per
 // min_resync_interval, so a flood that keeps overrunning the buffer costs a dump per interval.
 // Also writes decisions into ct marks when re-evaluation flips them.
 //
@@ -87,7 +86,6 @@ class ConntrackMonitor {
     std::vector<std::uint32_t> buffer_;  // 4-byte aligned for netlink headers
     std::uint32_t sequence_ = 0;
     std::uint32_t last_drops_ = 0;
-    SteadyTime last_drop_check_{};
     bool resync_due_ = false;
     std::optional<SteadyTime> last_resync_;
     Counters counters_;
