@@ -230,7 +230,10 @@ void RuleService::on_loaded(std::function<void(const Diagnostics&)> callback) {
 std::vector<std::string> RuleService::list_files() const {
     std::set<std::string> paths;
     for (const auto& group : all_groups()) {
-        for (const auto& rule : group ? *group : std::vector<Rule>{}) {
+        if (!group) {
+            continue;
+        }
+        for (const auto& rule : *group) {
             if (!rule.host_list_path.empty()) {
                 paths.insert(rule.host_list_path);
             }
