@@ -22,6 +22,7 @@
 #include "daemon/netfilter/conntrack_monitor.hpp"
 #include "daemon/netfilter/firewall_setup.hpp"
 #include "daemon/netfilter/nfqueue_socket.hpp"
+#include "daemon/one_shot_timer.hpp"
 #include "daemon/proc_attribution.hpp"
 #include "daemon/rule_service.hpp"
 #include "daemon/rule_watcher.hpp"
@@ -144,6 +145,7 @@ class Daemon {
     // DNS host names and live flows: dns.observer, conntrack events, re-evaluation.
     Result<void> start_dns_and_flows(const MarkLayout& marks);
     Result<void> watch_dns_and_flows();
+    void receive_flow_events();
     void reevaluate_flows(const RuleIndex& rules);
     std::string dns_and_flow_stats() const;
     // D-Bus (docs/dbus.md): org.sluice.Firewall1, authorization, prompt agents and broker.
@@ -168,9 +170,10 @@ class Daemon {
     std::optional<NfqueueSocket> queue_;
     std::optional<FirewallSetup> firewall_;
     std::unique_ptr<ProcAttribution> attribution_;
-    std::unique_ptr<DnsAttribution> dns_;          // wraps attribution_: host names first
-    std::optional<ConntrackMonitor> flows_;        // empty without conntrack events
-    std::unique_ptr<FlowRecorder> flow_recorder_;  // records into flows_, then decision_log_
+    std::unique_ptr<DnsAttribution> dns_;            // wraps attribution_: host names first
+    std::optional<ConntrackMonitor> flows_;          // empty without conntrack events
+    std::optional<OneShotTimer> flow_resync_timer_;  // a deferred resync after a loss
+    std::unique_ptr<FlowRecorder> flow_recorder_;    // records into flows_, then decision_log_
     std::unique_ptr<VerdictPipeline> pipeline_;
     std::unique_ptr<BusStack> bus_;  // empty with dbus.bus: none
     int exit_code_ = kExitClean;
@@ -563,13 +566,37 @@ Result<void> Daemon::watch_dns_and_flows() {
         }
     }
     if (flows_) {
-        return loop_->watch(flows_->fd(), [this] {
-            if (auto received = flows_->receive(clock_.steady_now()); !received) {
-                logger_->warn("{}", received.error().message());
+        if (auto timer = OneShotTimer::create(); timer) {
+            flow_resync_timer_.emplace(std::move(*timer));
+            auto watched = loop_->watch(flow_resync_timer_->fd(), [this] {
+                flow_resync_timer_->consume();
+                receive_flow_events();
+            });
+            if (!watched) {
+                return watched;
             }
-        });
+        } else {
+            logger_->warn("{}; a resync after lost conntrack events waits for the next event",
+                          timer.error().message());
+        }
+        return loop_->watch(flows_->fd(), [this] { receive_flow_events(); });
     }
     return {};
+}
+
+// A loss found less than min_resync_interval after the last resync defers the next one; the
+// timer brings it about even when no further event arrives, or the flow table would stay
+// stale (e.g. after a flush whose DESTROY events overran the socket during a dump).
+void Daemon::receive_flow_events() {
+    const auto now = clock_.steady_now();
+    if (auto received = flows_->receive(now); !received) {
+        logger_->warn("{}", received.error().message());
+    }
+    if (const auto deferred = flows_->resync_deferred_until(); deferred && flow_resync_timer_) {
+        if (auto armed = flow_resync_timer_->arm(*deferred - now); !armed) {
+            logger_->warn("{}", armed.error().message());
+        }
+    }
 }
 
 void Daemon::reevaluate_flows(const RuleIndex& rules) {

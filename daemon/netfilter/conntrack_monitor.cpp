@@ -165,6 +165,13 @@ Result<std::size_t> ConntrackMonitor::receive(SteadyTime now) {
     return events;
 }
 
+std::optional<ConntrackMonitor::SteadyTime> ConntrackMonitor::resync_deferred_until() const {
+    if (!resync_due_ || !last_resync_) {
+        return std::nullopt;
+    }
+    return *last_resync_ + options_.min_resync_interval;
+}
+
 Result<void> ConntrackMonitor::send_request(const std::vector<std::uint8_t>& request) {
     if (request.empty()) {
         return Error{"cannot build a conntrack request"};

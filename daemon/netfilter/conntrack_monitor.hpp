@@ -58,6 +58,9 @@ class ConntrackMonitor {
     // Reads every queued event; resyncs when some were lost and the interval allows. Errors:
     // receive failures other than "nothing queued", and failed dumps.
     Result<std::size_t> receive(SteadyTime now);
+    // When a resync is due but waits for min_resync_interval to pass: the moment receive()
+    // should be called again even if no event comes (the flow table is stale until then).
+    [[nodiscard]] std::optional<SteadyTime> resync_deferred_until() const;
     // Replaces the table's view with a dump (also refreshes the byte/packet counters).
     Result<void> resync(SteadyTime now);
     // FlowTable::reevaluate, then writes each flipped decision into the entry's ct mark (our

@@ -2,6 +2,7 @@
 and holds no more fds or memory afterwards than before."""
 
 import re
+import time
 
 from harness import PYTHON, SERVER_V4, Daemon, HERE, queue_stats, wait_for
 
@@ -19,9 +20,19 @@ def burst(topology):
 def flows_settled(topology, daemon):
     """Ends the burst's flows in conntrack (their TIME_WAIT would hold them for 120 s) and waits
     until the daemon forgot them: it keeps a live flow as long as conntrack does, so only then
-    is its memory comparable between rounds."""
-    topology.ns(topology.client, ["conntrack", "-F"], check=False)
-    wait_for(lambda: daemon.stats()["flows"] < 50, 60, "the burst's flows to be destroyed")
+    is its memory comparable between rounds. Flushes again while it waits: a late segment of a
+    connection flushed while it closed makes a new conntrack entry (tcp_loose), which the
+    daemon rightly mirrors."""
+    deadline = time.monotonic() + 60
+    while True:
+        topology.ns(topology.client, ["conntrack", "-F"], check=False)
+        settle = time.monotonic() + 2
+        while time.monotonic() < settle:
+            if daemon.stats()["flows"] < 50:
+                return
+            time.sleep(0.1)
+        assert time.monotonic() < deadline, \
+            f"timed out after 60s waiting for the burst's flows to be destroyed: {daemon.stats()}"
 
 
 def test_two_thousand_connections_at_once(topology, sluiced, tmp_path):
@@ -31,6 +42,10 @@ def test_two_thousand_connections_at_once(topology, sluiced, tmp_path):
     daemon = Daemon(topology, sluiced, tmp_path, config="fail: closed\n",
                     rules={"all.yaml": "rules:\n  - action: allow\n"})
     try:
+        # The daemon's count first, the kernel's second: a stray packet queued in between (IPv6
+        # link-up chatter) is in the daemon's difference only, so the daemon must answer at
+        # least every packet the kernel counts from here on.
+        start_packets = daemon.stats()["packets"]
         start = queue_stats(topology)
         assert burst(topology) == {"connected": CONNECTIONS, "failed": 0, "pending": 0}
         flows_settled(topology, daemon)
@@ -42,11 +57,11 @@ def test_two_thousand_connections_at_once(topology, sluiced, tmp_path):
         stats = daemon.stats()
         handed_to_us = (end["id_sequence"] - start["id_sequence"]) - (end["user_dropped"] - start["user_dropped"])
         assert handed_to_us >= 3 * CONNECTIONS
-        assert stats["packets"] == handed_to_us
+        assert stats["packets"] - start_packets >= handed_to_us
         assert stats["verdicts"] == stats["packets"]
         assert end["queue_total"] == 0
         assert daemon.process.poll() is None
-        assert daemon.fd_count() == fds_after_first
+        assert daemon.fd_count() <= fds_after_first  # no descriptor leaked
         assert daemon.rss_kib() - rss_after_first < 4096
     finally:
         assert daemon.stop() == 0
