@@ -51,7 +51,7 @@ RuleLoader::~RuleLoader() {
     worker_.join();
 }
 
-RuleLoader::Outcome RuleLoader::run(const Request& request) {
+RuleLoader::Outcome RuleLoader::load(const Request& request) {
     const std::lock_guard lock(catalog_mutex_);
     Outcome outcome;
     outcome.generation = request.generation;
@@ -70,12 +70,12 @@ RuleLoader::Outcome RuleLoader::run(const Request& request) {
     outcome.admin_by_id = admin_by_id_;
     auto groups = admin_groups_;
     groups.push_back(request.state);
-    outcome.index = std::make_shared<const RuleIndex>(std::move(groups));
+    // A reload that found every file as it was (the daemon's own state saves trigger one)
+    // would otherwise build a whole index only for the caller to throw it away.
+    if (groups != request.current) {
+        outcome.index = std::make_shared<const RuleIndex>(std::move(groups));
+    }
     return outcome;
-}
-
-RuleLoader::Outcome RuleLoader::load(const Request& request) {
-    return run(request);
 }
 
 void RuleLoader::submit(Request request) {
@@ -109,7 +109,7 @@ void RuleLoader::run_worker(const std::stop_token& stop) {
         const Request request = std::move(*queued_);
         queued_.reset();
         lock.unlock();
-        Outcome outcome = run(request);
+        Outcome outcome = load(request);
         lock.lock();
         if (finished_ && finished_->admin_reloaded) {
             // The older outcome was never taken: its reload's diagnostics still need reporting.

@@ -49,6 +49,9 @@ class RuleLoader {
         bool reload_admin = false;            // read the admin files again
         std::vector<std::string> admin_dirs;  // with reload_admin
         SharedRules state;                    // the state rules, indexed after the admin rules
+        // The groups the caller's current index was built from: when the admin groups and
+        // `state` come to exactly these, no index is built (Outcome::index stays null).
+        std::vector<SharedRules> current;
     };
     struct Outcome {
         std::uint64_t generation = 0;
@@ -57,7 +60,8 @@ class RuleLoader {
         Diagnostics diagnostics;          // of the admin files, when reloaded
         std::vector<SharedRules> admin_groups;
         std::shared_ptr<const RulesById> admin_by_id;
-        std::shared_ptr<const RuleIndex> index;  // admin groups, then the state rules
+        // Admin groups, then the state rules; null when they are the request's `current`.
+        std::shared_ptr<const RuleIndex> index;
     };
 
     // Starts the worker thread; an error when the eventfd cannot be created.
@@ -69,7 +73,8 @@ class RuleLoader {
     RuleLoader(RuleLoader&&) = delete;  // the worker holds `this`
     RuleLoader& operator=(RuleLoader&&) = delete;
 
-    // Runs `request` now on the calling thread; waits for a request the worker is running.
+    // Runs `request` now on the calling thread; waits for a request the worker is running. The
+    // worker runs its requests through this too.
     Outcome load(const Request& request);
     // Queues `request` for the worker (merging it into one still queued).
     void submit(Request request);
@@ -79,7 +84,6 @@ class RuleLoader {
     [[nodiscard]] int ready_fd() const { return ready_.get(); }
 
   private:
-    Outcome run(const Request& request);
     void run_worker(const std::stop_token& stop);
 
     Fd ready_;

@@ -163,7 +163,8 @@ Diagnostics reload_state(RuleStore& store, TimePoint now) {
 
 Diagnostics RuleService::reload() {
     const auto state = reload_state(*store_, clock_.wall_now());
-    auto outcome = loader_->load({++generation_, true, admin_dirs_, store_->rules()});
+    auto outcome =
+        loader_->load({++generation_, true, admin_dirs_, store_->rules(), published_groups_});
     Diagnostics diagnostics = outcome.diagnostics;
     diagnostics.insert(diagnostics.end(), state.begin(), state.end());
     apply(std::move(outcome));
@@ -173,7 +174,7 @@ Diagnostics RuleService::reload() {
 Diagnostics RuleService::reload_in_background() {
     auto state = reload_state(*store_, clock_.wall_now());
     requested_ = ++generation_;
-    loader_->submit({generation_, true, admin_dirs_, store_->rules()});
+    loader_->submit({generation_, true, admin_dirs_, store_->rules(), published_groups_});
     return state;
 }
 
@@ -203,8 +204,12 @@ void RuleService::apply(RuleLoader::Outcome outcome) {
         admin_by_id_ = std::move(outcome.admin_by_id);
     }
     if (outcome.generation == generation_) {
-        // Built from the admin rules just taken and the state rules unchanged since.
-        publish(all_groups(), std::move(outcome.index));
+        // Built from the admin rules just taken and the state rules unchanged since. Nothing
+        // has been published since the request either (that takes a change), so a null index
+        // means these are the groups of the current one.
+        if (outcome.index) {
+            publish(all_groups(), std::move(outcome.index));
+        }
     } else if (outcome.admin_reloaded && requested_ <= outcome.generation) {
         // State changes made since were published inline with the older admin rules.
         rebuild();
@@ -249,7 +254,7 @@ void RuleService::rebuild() {
     ++generation_;
     if (rule_count() > inline_limit_) {
         requested_ = generation_;
-        loader_->submit({generation_, false, {}, store_->rules()});
+        loader_->submit({generation_, false, {}, store_->rules(), published_groups_});
         return;
     }
     auto groups = all_groups();

@@ -4,7 +4,7 @@ and holds no more fds or memory afterwards than before."""
 import re
 import time
 
-from harness import PYTHON, SERVER_V4, Daemon, HERE, queue_stats, wait_for
+from harness import PYTHON, SERVER_V4, Daemon, HERE, queue_stats
 
 BURST = str(HERE / "burst.py")
 CONNECTIONS = 2000

@@ -322,5 +322,31 @@ TEST(RuleService, ManyBackgroundRequestsEndAtTheNewestRules) {
     EXPECT_EQ(f.loads, 1);  // the reloads merged or followed each other; reported when all done
 }
 
+// The daemon's own state saves trigger reloads that find every file unchanged: no index may
+// be built for them, only to be thrown away (at a million rules that is a second of work).
+TEST(RuleLoader, BuildsNoIndexWhenTheRulesAreTheCallersCurrentOnes) {
+    TempDir tmp;
+    tmp.write("d/10-a.yaml", "rules:\n  - {id: web, action: allow, port: 443}\n");
+    auto loader = RuleLoader::create();
+    ASSERT_TRUE(loader) << loader.error().message();
+    const auto state = std::make_shared<const std::vector<Rule>>();
+    auto first = (*loader)->load({1, true, {tmp.path("d")}, state, {}});
+    ASSERT_TRUE(first.diagnostics.empty());
+    ASSERT_NE(first.index, nullptr);
+    auto current = first.admin_groups;
+    current.push_back(state);
+
+    const auto again = (*loader)->load({2, true, {tmp.path("d")}, state, current});
+    EXPECT_TRUE(again.admin_reloaded);
+    EXPECT_EQ(again.admin_groups, first.admin_groups);
+    EXPECT_EQ(again.index, nullptr);
+
+    const auto other_state = std::make_shared<const std::vector<Rule>>(
+        std::vector<Rule>{make_rule("id: s, action: deny")});
+    const auto changed = (*loader)->load({3, false, {}, other_state, current});
+    ASSERT_NE(changed.index, nullptr);
+    EXPECT_EQ(changed.index->size(), 2U);
+}
+
 }  // namespace
 }  // namespace sluice
